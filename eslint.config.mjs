@@ -1,0 +1,14 @@
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", ".toolchain/", ".sandbox/", ".state/", "test/fixtures/**/node_modules/"] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-require-imports": "off",
+      "no-console": "off",
+      eqeqeq: ["error", "always"],
+    },
+  },
+);

@@ -1,0 +1,113 @@
+/**
+ * The one config module: reads and validates stack config, returns a typed object or throws one
+ * error listing every bad key with its fix. Components never read pulumi.Config themselves.
+ */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseHostKey } from "../components/host/hostkey";
+import type { Connection } from "../components/host/ssh";
+
+export type Flavor = "systemd" | "container";
+
+export interface HostConfig {
+  readonly name: string;
+  readonly flavor: Flavor;
+  readonly connection: Connection;
+  /** The secret hostform:sshPrivateKey (a pulumi secret Output), when no key path is set. */
+  readonly privateKeySecret?: unknown;
+}
+
+export interface StackConfig {
+  readonly hosts: readonly HostConfig[];
+}
+
+/** What `pulumi.Config` gives us, reduced to what we use, so the module is testable without an engine. */
+export interface RawConfig {
+  get(key: string): string | undefined;
+  getSecret?(key: string): unknown;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`hostform: the stack config has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+interface RawHost {
+  name?: unknown; flavor?: unknown; address?: unknown; port?: unknown; user?: unknown;
+  hostKey?: unknown; privateKeyPath?: unknown;
+}
+
+interface Inventory { hosts: Record<string, { address: string; port: number; user: string; hostPublicKey: string; privateKeyPath: string; flavor: Flavor }> }
+
+const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+
+export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
+  const problems: string[] = [];
+  const hostsText = raw.get("hosts");
+  let list: RawHost[] = [];
+  if (hostsText === undefined) {
+    problems.push("hostform:hosts is missing: list the hosts of this stack, e.g. `pulumi config set --path 'hosts[0].name' web-1` (see Pulumi.prod.yaml)");
+  } else {
+    try {
+      const parsed = JSON.parse(hostsText);
+      if (!Array.isArray(parsed)) throw new Error("not a list");
+      list = parsed;
+    } catch {
+      problems.push("hostform:hosts must be a list of host objects");
+    }
+  }
+
+  const inventoryFile = raw.get("inventoryFile");
+  let inventory: Inventory | undefined;
+  if (inventoryFile !== undefined) {
+    const file = path.resolve(projectDir, inventoryFile);
+    try {
+      inventory = JSON.parse(readFileSync(file, "utf8")) as Inventory;
+    } catch (e) {
+      problems.push(`hostform:inventoryFile: cannot read ${file} (${(e as Error).message.split("\n")[0]}); start the sandbox first: npm run sandbox -- up`);
+    }
+  }
+
+  const seen = new Set<string>();
+  const hosts: HostConfig[] = [];
+  list.forEach((h, i) => {
+    const key = `hostform:hosts[${i}]`;
+    const name = typeof h.name === "string" ? h.name : "";
+    if (!HOSTNAME.test(name)) problems.push(`${key}.name must be a short lowercase host name (letters, digits, -), got ${JSON.stringify(h.name)}`);
+    if (seen.has(name)) problems.push(`${key}.name ${JSON.stringify(name)} is used twice: host names identify resources and must be unique`);
+    seen.add(name);
+    const inv = inventory?.hosts[name];
+    if (inventory && !inv) problems.push(`${key}: host ${JSON.stringify(name)} is not in the inventory ${inventoryFile}; start it with: npm run sandbox -- up ${name}:${h.flavor ?? "systemd"}`);
+    const flavor = h.flavor ?? inv?.flavor ?? "systemd";
+    if (flavor !== "systemd" && flavor !== "container") problems.push(`${key}.flavor must be "systemd" or "container" (no init system, e.g. Vast.ai), got ${JSON.stringify(flavor)}`);
+    const address = h.address ?? inv?.address;
+    if (typeof address !== "string" || address === "") problems.push(`${key}.address is missing: the host's IP or DNS name`);
+    const port = Number(h.port ?? inv?.port ?? 22);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`${key}.port must be a TCP port number, got ${JSON.stringify(h.port)}`);
+    const hostKey = h.hostKey ?? inv?.hostPublicKey;
+    if (typeof hostKey !== "string") {
+      problems.push(`${key}.hostKey is missing: pin the host's SSH key ("ssh-ed25519 AAAA…", from ssh-keyscan verified out of band); hostform never trusts a key on first use`);
+    } else {
+      try { parseHostKey(hostKey); } catch (e) { problems.push(`${key}.hostKey: ${(e as Error).message}`); }
+    }
+    const user = h.user ?? inv?.user ?? "root";
+    if (typeof user !== "string" || !/^[a-z_][a-z0-9_-]*$/.test(user)) problems.push(`${key}.user must be a login name, got ${JSON.stringify(user)}`);
+    const privateKeyPath = h.privateKeyPath ?? inv?.privateKeyPath;
+    const privateKey = privateKeyPath === undefined ? raw.getSecret?.("sshPrivateKey") : undefined;
+    if (privateKeyPath === undefined && privateKey === undefined) {
+      problems.push(`${key}: no SSH key: set ${key}.privateKeyPath, or the secret hostform:sshPrivateKey (pulumi config set --secret sshPrivateKey < key)`);
+    }
+    hosts.push({
+      name,
+      flavor: flavor as Flavor,
+      connection: {
+        host: String(address), port, user: String(user), hostKey: String(hostKey),
+        ...(privateKeyPath !== undefined ? { privateKeyPath: String(privateKeyPath) } : {}),
+      },
+      ...(privateKey !== undefined ? { privateKeySecret: privateKey } : {}),
+    });
+  });
+  if (problems.length) throw new ConfigError(problems);
+  return { hosts };
+}

@@ -1,0 +1,23 @@
+import * as pulumi from "@pulumi/pulumi";
+import { File } from "../components/host/resources";
+import type { Connection } from "../components/host/ssh";
+import type { HostConfig, StackConfig } from "./config";
+
+/** A private key from config travels as a secret; a key path is plain. */
+export function connectionInput(h: HostConfig): pulumi.Input<Connection> {
+  if (h.privateKeySecret === undefined) return h.connection;
+  return pulumi.secret(pulumi.output(h.privateKeySecret as pulumi.Input<string>).apply((privateKey) => ({ ...h.connection, privateKey })));
+}
+
+export function buildHosts(config: StackConfig, stack: string) {
+  return Object.fromEntries(config.hosts.map((h) => {
+    const connection = connectionInput(h);
+    const marker = new File(`${h.name}-marker`, {
+      connection,
+      path: "/etc/hostform/host.json",
+      content: `${JSON.stringify({ managedBy: "hostform", stack, host: h.name, flavor: h.flavor }, null, 2)}\n`,
+      mode: "0644",
+    });
+    return [h.name, { address: h.connection.host, flavor: h.flavor, marker: marker.id }];
+  }));
+}

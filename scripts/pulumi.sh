@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs the project's own Pulumi CLI (.toolchain/) with the project's settings: file state backend
+# in .state/, passphrase secrets, no plugin downloads, no update checks.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+if [ ! -x .toolchain/bin/pulumi ]; then
+  echo "hostform: the Pulumi toolchain is not installed; run: npm run setup" >&2
+  exit 2
+fi
+export PATH="$root/.toolchain/bin:$PATH"
+export PULUMI_HOME="$root/.toolchain/home"
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$root/.state}"
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_NODEJS_TRANSPILE_ONLY=true   # npm test type-checks; runs need not do it again
+mkdir -p "$root/.state"
+
+# The sandbox stack gets a generated passphrase kept beside its state; every other stack needs the
+# operator's own, and an empty one is refused.
+stack=""
+prev=""
+for a in "$@"; do
+  case "$prev" in --stack|-s) stack=$a ;; esac
+  case "$a" in --stack=*) stack=${a#--stack=} ;; esac
+  prev=$a
+done
+if [ -n "${PULUMI_CONFIG_PASSPHRASE+x}" ] && [ -z "$PULUMI_CONFIG_PASSPHRASE" ]; then
+  echo "hostform: PULUMI_CONFIG_PASSPHRASE is set but empty; refusing to encrypt secrets with an empty passphrase" >&2
+  exit 2
+fi
+if [ "$stack" = sandbox ] && [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+  pp="$root/.state/sandbox.passphrase"
+  if [ ! -s "$pp" ]; then (umask 077; head -c 24 /dev/urandom | base64 > "$pp"); fi
+  export PULUMI_CONFIG_PASSPHRASE_FILE="$pp"
+fi
+exec pulumi "$@"

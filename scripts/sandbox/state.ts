@@ -1,0 +1,107 @@
+// What the sandbox remembers about each host (.sandbox/hosts/<name>/host.json)
+// and the inventory the Pulumi sandbox stack reads (.sandbox/inventory.json).
+import fs from "node:fs";
+import { withLock } from "./lock.js";
+import { type Flavor, allocateIndex } from "./naming.js";
+import { hostPaths, hostsDir, inventoryPath } from "./paths.js";
+
+export interface SandboxHost {
+  name: string;
+  flavor: Flavor;
+  address: string;
+  port: number;
+  user: "root";
+  privateKeyPath: string;
+  /** "ssh-ed25519 AAAA..." exactly as a known_hosts key (no comment). */
+  hostPublicKey: string;
+  /** "SHA256:..." as printed by ssh-keygen -lf. */
+  hostKeyFingerprint: string;
+}
+
+/** host.json: the index is kept so restart reuses the same veth and address. */
+export interface HostRecord {
+  name: string;
+  flavor: Flavor;
+  index: number;
+  host?: SandboxHost;
+}
+
+function writeJsonAtomic(file: string, value: unknown): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
+  fs.renameSync(tmp, file);
+}
+
+export function readRecord(name: string): HostRecord | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(hostPaths(name).record, "utf8")) as HostRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeRecord(rec: HostRecord): void {
+  writeJsonAtomic(hostPaths(rec.name).record, rec);
+}
+
+/** Names of every host directory, complete or not. */
+export function hostDirNames(): string[] {
+  if (!fs.existsSync(hostsDir)) return [];
+  return fs.readdirSync(hostsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+}
+
+export function allRecords(): HostRecord[] {
+  return hostDirNames().flatMap((n) => readRecord(n) ?? []);
+}
+
+/** Claim the host dir and the lowest free index in one step, under a lock. */
+export async function claimHost(name: string, flavor: Flavor): Promise<HostRecord> {
+  return withLock("hosts", async () => {
+    const used = allRecords().filter((r) => r.name !== name).map((r) => r.index);
+    const rec: HostRecord = { name, flavor, index: allocateIndex(used) };
+    fs.mkdirSync(hostPaths(name).dir, { recursive: true });
+    writeRecord(rec);
+    return rec;
+  });
+}
+
+/** The nspawn pid from the pid file, if that process is still our nspawn. */
+export function runningPid(name: string): number | undefined {
+  const p = hostPaths(name);
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(p.pidFile, "utf8").trim());
+  } catch {
+    return undefined;
+  }
+  // Guard against pid reuse after a crash: the process must be nspawn on our root.
+  try {
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    return argv.some((a) => a.endsWith("systemd-nspawn")) && argv.includes(p.root) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const isRunning = (name: string) => runningPid(name) !== undefined;
+
+/** Rewrite inventory.json from the records of hosts that are running now. */
+export async function writeInventory(): Promise<Record<string, SandboxHost>> {
+  return withLock("inventory", async () => {
+    const hosts: Record<string, SandboxHost> = {};
+    for (const rec of allRecords().sort((a, b) => a.index - b.index)) {
+      if (rec.host && isRunning(rec.name)) hosts[rec.name] = rec.host;
+    }
+    fs.mkdirSync(hostsDir, { recursive: true });
+    writeJsonAtomic(inventoryPath, { hosts });
+    return hosts;
+  });
+}
+
+export function readInventory(): Record<string, SandboxHost> {
+  try {
+    return (JSON.parse(fs.readFileSync(inventoryPath, "utf8")) as { hosts?: Record<string, SandboxHost> }).hosts ?? {};
+  } catch {
+    return {};
+  }
+}

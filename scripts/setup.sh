@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Everything a fresh machine needs for hostform's sandbox and tests: Debian packages, npm
+# packages, the Pulumi toolchain. Each step checks first and is quick when already done.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+apt_packages=(debootstrap systemd-container iptables iproute2 openssh-client git curl ca-certificates)
+missing=()
+for p in "${apt_packages[@]}"; do dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then echo "[setup] run as root (the sandbox needs systemd-nspawn and network namespaces)" >&2; exit 2; fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then export PATH="/usr/local/go/bin:$PATH"; fi
+command -v go >/dev/null || { echo "[setup] Go is needed to build the Pulumi toolchain (apt-get install golang, or /usr/local/go)" >&2; exit 2; }
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+bash scripts/install-pulumi.sh

@@ -1,0 +1,78 @@
+import { execFileSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { parseArgs, parseHostSpec, remoteCommand, shellQuote } from "../../scripts/sandbox/cli-args";
+
+describe("parseArgs", () => {
+  it("starts the default pair when up has no arguments", () => {
+    expect(parseArgs(["up"])).toEqual({
+      cmd: "up",
+      hosts: [{ name: "flatlogic", flavor: "systemd" }, { name: "duel", flavor: "container" }],
+    });
+  });
+
+  it("parses name:flavor specs and drops exact duplicates", () => {
+    expect(parseArgs(["up", "a:container", "b:systemd", "a:container"])).toEqual({
+      cmd: "up",
+      hosts: [{ name: "a", flavor: "container" }, { name: "b", flavor: "systemd" }],
+    });
+  });
+
+  it("rejects the same host with two flavors", () => {
+    expect(() => parseArgs(["up", "a:container", "a:systemd"])).toThrow(/different flavors/);
+  });
+
+  it("parses down, status and restart", () => {
+    expect(parseArgs(["down"])).toEqual({ cmd: "down" });
+    expect(parseArgs(["down", "a", "b"])).toEqual({ cmd: "down", names: ["a", "b"] });
+    expect(parseArgs(["status"])).toEqual({ cmd: "status" });
+    expect(parseArgs(["restart", "flatlogic"])).toEqual({ cmd: "restart", name: "flatlogic" });
+    expect(() => parseArgs(["restart"])).toThrow(/exactly one host name/);
+    expect(() => parseArgs(["restart", "a", "b"])).toThrow(/exactly one host name/);
+  });
+
+  it("parses exec with and without --", () => {
+    expect(parseArgs(["exec", "duel", "--", "ps", "-e"])).toEqual({ cmd: "exec", name: "duel", command: "ps -e" });
+    expect(parseArgs(["exec", "duel", "--", "apt-get update && true"])).toEqual({
+      cmd: "exec", name: "duel", command: "apt-get update && true",
+    });
+    expect(parseArgs(["exec", "duel", "uptime"])).toEqual({ cmd: "exec", name: "duel", command: "uptime" });
+    expect(() => parseArgs(["exec", "duel", "--"])).toThrow(/missing command/);
+  });
+
+  it("shows help or rejects unknown commands", () => {
+    expect(parseArgs([])).toEqual({ cmd: "help" });
+    expect(parseArgs(["--help"])).toEqual({ cmd: "help" });
+    expect(() => parseArgs(["destroy"])).toThrow(/unknown command "destroy"/);
+  });
+});
+
+describe("parseHostSpec", () => {
+  it("gives bare default names their default flavor, others systemd", () => {
+    expect(parseHostSpec("duel")).toEqual({ name: "duel", flavor: "container" });
+    expect(parseHostSpec("web9")).toEqual({ name: "web9", flavor: "systemd" });
+  });
+
+  it("rejects bad flavors and names", () => {
+    expect(() => parseHostSpec("a:docker")).toThrow(/bad flavor "docker"/);
+    expect(() => parseHostSpec("a:systemd:x")).toThrow(/bad host spec/);
+    expect(() => parseHostSpec("A:systemd")).toThrow(/invalid sandbox host name/);
+  });
+});
+
+describe("remote command quoting", () => {
+  const viaShell = (cmd: string) => execFileSync("sh", ["-c", cmd]).toString();
+
+  it("keeps words intact through the remote shell", () => {
+    expect(remoteCommand(["printf", "%s|", "a b", "it's", "$(id)"])).toBe(`printf '%s|' 'a b' 'it'\\''s' '$(id)'`);
+    expect(viaShell(remoteCommand(["printf", "%s|", "a b", "it's", "$(id)", ""]))).toBe("a b|it's|$(id)||");
+  });
+
+  it("passes a single argument through as shell code", () => {
+    expect(remoteCommand(["echo a && echo b"])).toBe("echo a && echo b");
+  });
+
+  it("quotes only when needed", () => {
+    expect(shellQuote("/usr/bin/env")).toBe("/usr/bin/env");
+    expect(shellQuote("")).toBe("''");
+  });
+});
