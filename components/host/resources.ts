@@ -1,20 +1,33 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { DirectoryObserved } from "./kinds/directory";
 import type { FileObserved } from "./kinds/file";
+import type { KindName } from "./kinds";
+import type { PackagesObserved } from "./kinds/packages";
+import type { ServiceObserved } from "./kinds/service";
+import type { UnitObserved } from "./kinds/unit";
 import { providerFor } from "./shim";
 import type { Connection } from "./ssh";
 
-type Args<T> = { readonly [K in keyof T]: pulumi.Input<T[K]> };
-
 export interface ConnectionArgs {
+  /** How to reach the host; its host key is pinned. */
   readonly connection: pulumi.Input<Connection>;
+}
+
+/** Base of hostform's host resources: type token pulumi-nodejs:dynamic/host:<Kind>. */
+abstract class HostResource<O> extends pulumi.dynamic.Resource {
+  /** What the last create, update or refresh found on the host. */
+  declare readonly observed: pulumi.Output<O>;
+  protected constructor(kind: KindName, type: string, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+    super(providerFor(kind), name, { ...props, observed: undefined }, opts, "host", type);
+  }
 }
 
 export interface FileArgs extends ConnectionArgs {
   /** Absolute path on the host. */
   readonly path: pulumi.Input<string>;
-  /** The whole content. Pass a pulumi.secret() and set `secret: true` for secrets. */
+  /** The whole content. With `secret: true` it is wrapped as a Pulumi secret. */
   readonly content: pulumi.Input<string>;
-  /** A secret file: content never read back or shown, default mode 0600. */
+  /** A secret file: content never read back, never shown, never kept in state; default mode 0600. */
   readonly secret?: boolean;
   readonly mode?: pulumi.Input<string>;
   readonly owner?: pulumi.Input<string>;
@@ -25,11 +38,65 @@ export interface FileArgs extends ConnectionArgs {
   readonly onChangeCommand?: pulumi.Input<string>;
 }
 
-/** A file on a host, written atomically, read back on refresh (content hash, mode, owner, group). */
-export class File extends pulumi.dynamic.Resource {
-  declare readonly observed: pulumi.Output<FileObserved>;
+/** A file on a host, written atomically, read back on refresh (content, mode, owner, group). */
+export class File extends HostResource<FileObserved> {
   constructor(name: string, args: FileArgs, opts?: pulumi.CustomResourceOptions) {
     const content = args.secret ? pulumi.secret(args.content) : args.content;
-    super(providerFor("file"), name, { ...args, content, secret: args.secret ?? false, observed: undefined } satisfies Args<object>, opts, "host", "File");
+    super("file", "File", name, { ...args, content, secret: args.secret ?? false }, opts);
+  }
+}
+
+export interface DirectoryArgs extends ConnectionArgs {
+  readonly path: pulumi.Input<string>;
+  readonly mode?: pulumi.Input<string>;
+  readonly owner?: pulumi.Input<string>;
+  readonly group?: pulumi.Input<string>;
+}
+
+/** A directory (parents created); removed on delete only when empty. */
+export class Directory extends HostResource<DirectoryObserved> {
+  constructor(name: string, args: DirectoryArgs, opts?: pulumi.CustomResourceOptions) {
+    super("directory", "Directory", name, { ...args }, opts);
+  }
+}
+
+export interface AptPackagesArgs extends ConnectionArgs {
+  readonly packages: pulumi.Input<pulumi.Input<string>[]>;
+  readonly recommends?: pulumi.Input<boolean>;
+}
+
+/** Debian packages present (read with dpkg-query); delete removes only those hostform installed. */
+export class AptPackages extends HostResource<PackagesObserved> {
+  constructor(name: string, args: AptPackagesArgs, opts?: pulumi.CustomResourceOptions) {
+    super("packages", "AptPackages", name, { ...args }, opts);
+  }
+}
+
+export interface SystemdUnitArgs extends ConnectionArgs {
+  readonly name: pulumi.Input<string>;
+  readonly content: pulumi.Input<string>;
+  readonly enabled?: pulumi.Input<boolean>;
+  readonly active?: pulumi.Input<boolean>;
+}
+
+/** A unit file plus its enabled and active state; daemon-reload only when the text changed. */
+export class SystemdUnit extends HostResource<UnitObserved> {
+  constructor(name: string, args: SystemdUnitArgs, opts?: pulumi.CustomResourceOptions) {
+    super("unit", "SystemdUnit", name, { ...args }, opts);
+  }
+}
+
+export interface ServiceArgs extends ConnectionArgs {
+  readonly name: pulumi.Input<string>;
+  /** "systemd", or "initd" on hosts without systemd (SysV script plus a boot hook). */
+  readonly manager: pulumi.Input<"systemd" | "initd">;
+  readonly running?: pulumi.Input<boolean>;
+  readonly enabled?: pulumi.Input<boolean>;
+}
+
+/** A service running and enabled (or not), on hosts with and without systemd. */
+export class Service extends HostResource<ServiceObserved> {
+  constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
+    super("service", "Service", name, { ...args }, opts);
   }
 }

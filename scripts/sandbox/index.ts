@@ -3,6 +3,7 @@
 // CLI (scripts/sandbox.ts), the e2e tests and the demo.
 import fs from "node:fs";
 import { bootHost, createHost, destroyHost, stopHost, unmountHost, waitReady } from "./host.js";
+import { withLock } from "./lock.js";
 import { mountsUnder } from "./mounts.js";
 import { type Flavor, validateName } from "./naming.js";
 import { listNetns, removeNatIfIdle, removeStrayVeths } from "./network.js";
@@ -19,6 +20,12 @@ export type { Flavor } from "./naming.js";
 export type { SandboxHost } from "./state.js";
 export { DEFAULT_HOSTS } from "./naming.js";
 export { ensureRootfs } from "./rootfs.js";
+
+/**
+ * Serialize everything done to one host across processes: two test workers
+ * asking for the same default host must not both create (or one destroy) it.
+ */
+const hostLock = <T>(name: string, fn: () => Promise<T>) => withLock(`host-${name}`, fn);
 
 /** Bring one host up, or return it untouched if it already runs with that flavor. */
 async function upOne(name: string, flavor: Flavor): Promise<SandboxHost> {
@@ -53,7 +60,7 @@ async function upOne(name: string, flavor: Flavor): Promise<SandboxHost> {
 export async function up(hosts: { name: string; flavor: Flavor }[]): Promise<SandboxHost[]> {
   hosts.forEach((h) => validateName(h.name));
   await ensureRootfs();
-  const results = await Promise.allSettled(hosts.map((h) => upOne(h.name, h.flavor)));
+  const results = await Promise.allSettled(hosts.map((h) => hostLock(h.name, () => upOne(h.name, h.flavor))));
   await writeInventory();
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed.length > 0) throw new AggregateError(failed.map((f) => f.reason as unknown), failed.map((f) => String(f.reason)).join("\n\n"));
@@ -74,7 +81,7 @@ async function knownNames(): Promise<string[]> {
 export async function down(names?: string[]): Promise<void> {
   names?.forEach(validateName);
   const targets = names ?? (await knownNames());
-  const results = await Promise.allSettled(targets.map((n) => destroyHost(n)));
+  const results = await Promise.allSettled(targets.map((n) => hostLock(n, () => destroyHost(n))));
   if (!names) await removeStrayVeths();
   await removeNatIfIdle();
   await writeInventory();
@@ -90,11 +97,13 @@ function recordOf(name: string): HostRecord & { host: SandboxHost } {
 
 /** Reboot a host: stop it, unmount and remount its root, boot it again (same keys and address). */
 export async function restart(name: string): Promise<SandboxHost> {
-  const rec = recordOf(name);
   const started = Date.now();
-  await stopHost(name);
-  await unmountHost(name);
-  const host = await bootHost(rec);
+  const host = await hostLock(name, async () => {
+    const rec = recordOf(name);
+    await stopHost(name);
+    await unmountHost(name);
+    return bootHost(rec);
+  });
   await writeInventory();
   log(`${name} restarted in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return host;

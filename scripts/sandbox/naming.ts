@@ -53,10 +53,21 @@ export const gatewayAddress = (index: number) => `10.231.${checkIndex(index)}.1`
 export const guestAddress = (index: number) => `10.231.${checkIndex(index)}.2`;
 export const PREFIX_LEN = 24;
 
-/** Lowest free index; throws when every index is taken. */
-export function allocateIndex(used: Iterable<number>): number {
+/** Default hosts keep fixed indexes (flatlogic 1, duel 2) so their addresses are stable for docs and demos. */
+export function preferredIndex(name: string): number | undefined {
+  const i = DEFAULT_HOSTS.findIndex((h) => h.name === name);
+  return i === -1 ? undefined : i + 1;
+}
+
+/** Other hosts start here, leaving the low indexes to the default hosts. */
+export const FIRST_DYNAMIC_INDEX = 10;
+
+/** The host's preferred index if free, else the lowest free from 10 up, else any free one. */
+export function allocateIndex(used: Iterable<number>, preferred?: number): number {
   const taken = new Set(used);
-  for (let i = MIN_INDEX; i <= MAX_INDEX; i++) if (!taken.has(i)) return i;
+  if (preferred !== undefined && !taken.has(preferred)) return checkIndex(preferred);
+  for (let i = FIRST_DYNAMIC_INDEX; i <= MAX_INDEX; i++) if (!taken.has(i)) return i;
+  for (let i = MIN_INDEX; i < FIRST_DYNAMIC_INDEX; i++) if (!taken.has(i)) return i;
   throw new Error(`no free sandbox host index (${MAX_INDEX} hosts in use)`);
 }
 

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import { withLock } from "./lock.js";
 import {
-  GUEST_IFACE, NETNS_PREFIX, PREFIX_LEN, SUBNET, gatewayAddress, guestAddress, netnsName, parseNetnsList, vethName,
+  GUEST_IFACE, PREFIX_LEN, SUBNET, gatewayAddress, guestAddress, netnsName, parseNetnsList, vethName,
 } from "./naming.js";
 import { sandboxDir } from "./paths.js";
 import { run, tryRun } from "./run.js";
@@ -97,5 +97,3 @@ export async function removeStrayVeths(): Promise<void> {
   const out = (await tryRun("ip", ["-o", "link", "show", "type", "veth"])).stdout;
   for (const m of out.matchAll(/^\d+:\s+(hfv\d+)[@:]/gm)) await tryRun("ip", ["link", "del", m[1]!]);
 }
-
-export { NETNS_PREFIX };

@@ -2,7 +2,7 @@
 // and the inventory the Pulumi sandbox stack reads (.sandbox/inventory.json).
 import fs from "node:fs";
 import { withLock } from "./lock.js";
-import { type Flavor, allocateIndex } from "./naming.js";
+import { type Flavor, allocateIndex, preferredIndex } from "./naming.js";
 import { hostPaths, hostsDir, inventoryPath } from "./paths.js";
 
 export interface SandboxHost {
@@ -58,7 +58,7 @@ export function allRecords(): HostRecord[] {
 export async function claimHost(name: string, flavor: Flavor): Promise<HostRecord> {
   return withLock("hosts", async () => {
     const used = allRecords().filter((r) => r.name !== name).map((r) => r.index);
-    const rec: HostRecord = { name, flavor, index: allocateIndex(used) };
+    const rec: HostRecord = { name, flavor, index: allocateIndex(used, preferredIndex(name)) };
     fs.mkdirSync(hostPaths(name).dir, { recursive: true });
     writeRecord(rec);
     return rec;

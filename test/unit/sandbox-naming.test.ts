@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
-  allocateIndex, gatewayAddress, guestAddress, indexFromVeth, MAX_INDEX, netnsName, parseNetnsList, validateName, vethName,
+  FIRST_DYNAMIC_INDEX, MAX_INDEX, allocateIndex, gatewayAddress, guestAddress, indexFromVeth, netnsName,
+  parseNetnsList, preferredIndex, validateName, vethName,
 } from "../../scripts/sandbox/naming";
 
 describe("validateName", () => {
@@ -40,10 +41,22 @@ describe("addresses and interface names", () => {
 });
 
 describe("allocateIndex", () => {
-  it("takes the lowest free index", () => {
-    expect(allocateIndex([])).toBe(1);
-    expect(allocateIndex([1, 2, 4])).toBe(3);
-    expect(allocateIndex(new Set([2, 3]))).toBe(1);
+  it("gives the default hosts their fixed index when free", () => {
+    expect(preferredIndex("flatlogic")).toBe(1);
+    expect(preferredIndex("duel")).toBe(2);
+    expect(preferredIndex("e2e-x")).toBeUndefined();
+    expect(allocateIndex([], preferredIndex("duel"))).toBe(2);
+  });
+
+  it("puts other hosts at the lowest free index from 10 up", () => {
+    expect(allocateIndex([])).toBe(FIRST_DYNAMIC_INDEX);
+    expect(allocateIndex([1, 10, 11, 13])).toBe(12);
+    expect(allocateIndex([10], 10)).toBe(11); // preferred but taken
+  });
+
+  it("falls back to the low indexes when the high ones are full", () => {
+    const high = Array.from({ length: MAX_INDEX - FIRST_DYNAMIC_INDEX + 1 }, (_, i) => i + FIRST_DYNAMIC_INDEX);
+    expect(allocateIndex([1, ...high])).toBe(2);
   });
 
   it("throws when all indexes are taken", () => {

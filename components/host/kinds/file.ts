@@ -44,7 +44,7 @@ if [ ! -e "$f" ]; then echo absent; exit 0; fi
 stat -c '%F|%a|%U|%G|%s' -- "$f"
 sha256sum -- "$f" | cut -c1-64
 size=$(stat -c %s -- "$f")
-if [ ${readBack ? "yes" : "no"} = yes ] && [ "$size" -le ${READ_BACK_LIMIT} ]; then base64 -w0 -- "$f"; fi
+if [ ${readBack ? "yes" : "no"} = yes ] && [ "$size" -le ${READ_BACK_LIMIT} ]; then printf 'content='; base64 -w0 -- "$f"; fi
 `);
 }
 
@@ -55,7 +55,7 @@ export function parseObserved(stdout: string): FileObserved {
   if (type !== "regular file" && type !== "regular empty file") {
     throw new Error(`expected a regular file, found a ${type}`);
   }
-  const content = b64 !== undefined && b64 !== "" ? Buffer.from(b64, "base64").toString("utf8") : b64 === "" ? "" : undefined;
+  const content = b64?.startsWith("content=") ? Buffer.from(b64.slice(8), "base64").toString("utf8") : undefined;
   return { exists: true, sha256, mode: normalizeMode(mode), owner, group, content };
 }
 

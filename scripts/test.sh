@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The test command: typecheck, lint, unit tests, then end-to-end tests with the real Pulumi CLI
+# against sandbox hosts. Ends with one summary line "N passed, N failed".
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+failed_steps=()
+
+step() { echo; echo "== $1"; }
+step "typecheck"; npx tsc --noEmit -p . || failed_steps+=(typecheck)
+step "lint"; npx eslint . || failed_steps+=(lint)
+step "unit tests"; npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json" || failed_steps+=(unit)
+if [ "${HOSTFORM_SKIP_E2E:-}" = 1 ]; then
+  echo "== e2e tests skipped (HOSTFORM_SKIP_E2E=1)"
+else
+  step "e2e tests (real Pulumi CLI, sandbox hosts)"
+  npx vitest run --project e2e --reporter=default --reporter=json --outputFile.json="$results/e2e.json" || failed_steps+=(e2e)
+fi
+
+node -e '
+const fs = require("fs");
+let passed = 0, failed = 0, skipped = 0;
+for (const f of fs.readdirSync(process.argv[1])) {
+  const r = JSON.parse(fs.readFileSync(`${process.argv[1]}/${f}`, "utf8"));
+  passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+}
+const steps = process.argv[2] ? process.argv[2].split(" ") : [];
+if (steps.length) console.log(`\nfailed steps: ${steps.join(", ")}`);
+console.log(`\n${passed} passed, ${failed + (steps.includes("typecheck") || steps.includes("lint") ? 1 : 0)} failed, ${skipped} skipped`);
+' "$results" "${failed_steps[*]:-}"
+[ ${#failed_steps[@]} -eq 0 ]

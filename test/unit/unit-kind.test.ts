@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { convergeUnitScript, parseUnit, unit } from "../../components/host/kinds/unit";
+import { convergeServiceScript, parseService } from "../../components/host/kinds/service";
+import { parsePackages, packages } from "../../components/host/kinds/packages";
+
+const connection = { host: "h", hostKey: "ssh-ed25519 AAAA" };
+
+describe("systemd unit kind", () => {
+  it("parses enabled/active and the unit text", () => {
+    const o = parseUnit(`enabled=enabled\nactive=active\nsha256=${"b".repeat(64)}\ncontent=${Buffer.from("[Unit]\n").toString("base64")}\n`);
+    expect(o).toEqual({ exists: true, sha256: "b".repeat(64), content: "[Unit]\n", enabled: true, active: true });
+    expect(parseUnit("enabled=disabled\nactive=inactive\n")).toEqual({ exists: false, enabled: false, active: false });
+  });
+
+  it("renders check-then-act: daemon-reload only inside the text-changed branch", () => {
+    const s = convergeUnitScript({ connection, name: "pm2-ubuntu.service", content: "[Unit]\n" });
+    expect(s).toBe(`set -euo pipefail
+u=pm2-ubuntu.service; f=/etc/systemd/system/pm2-ubuntu.service
+changed=no
+if [ ! -e "$f" ] || [ "$(sha256sum < "$f" | cut -c1-64)" != ae6c63cff33bcfa3b6a2d6d0c9dd19521dedaa351146b1a642d2bfc9cf5a1e1f ]; then
+  tmp=$(mktemp -- /etc/systemd/system/.hostform.XXXXXX); trap 'rm -f -- "$tmp"' EXIT
+  cat > "$tmp"; chmod 0644 "$tmp"; mv -f -- "$tmp" "$f"; trap - EXIT
+  systemctl daemon-reload
+  changed=yes
+fi
+if ! systemctl is-enabled --quiet -- "$u"; then systemctl enable --quiet -- "$u"; fi
+if ! systemctl is-active --quiet -- "$u"; then systemctl start -- "$u"; elif [ "$changed" = yes ]; then systemctl restart -- "$u"; fi
+`);
+  });
+
+  it("reports each drifted property", () => {
+    const i = { connection, name: "x.service", content: "[Unit]\n", enabled: true, active: true };
+    expect(unit.drifted(i, { exists: true, sha256: "0", enabled: false, active: false })).toEqual(["content", "enabled", "active"]);
+  });
+});
+
+describe("service kind", () => {
+  it("only issues the commands that close the gap", () => {
+    const i = { connection, name: "apache2", manager: "systemd" as const };
+    expect(convergeServiceScript(i, { running: false, enabled: true })).toBe("set -euo pipefail\nsystemctl start -- apache2\n");
+    expect(convergeServiceScript(i, { running: true, enabled: true })).toBe("set -euo pipefail\n\n");
+    expect(convergeServiceScript({ ...i, manager: "initd" }, { running: true, enabled: false })).toBe(
+      "set -euo pipefail\nmkdir -p /etc/hostform/boot.d\nprintf '#!/bin/sh\\nexec /etc/init.d/%s start\\n' apache2 > /etc/hostform/boot.d/50-apache2\nchmod 0755 /etc/hostform/boot.d/50-apache2\n",
+    );
+    expect(parseService("running=no\nenabled=yes\n")).toEqual({ running: false, enabled: true });
+  });
+});
+
+describe("apt packages kind", () => {
+  it("reads installed packages and reports what is missing", () => {
+    const o = parsePackages("curl\ngit\n", ["git", "curl", "apache2"]);
+    expect(o).toEqual({ installed: ["curl", "git"] });
+    expect(packages.drifted({ connection, packages: ["git", "curl", "apache2"] }, o)).toEqual(["packages"]);
+    expect(packages.validate({ connection, packages: ["ok-pkg", "bad;rm"] })).toEqual([{ property: "packages", reason: 'not Debian package names: "bad;rm"' }]);
+  });
+});
