@@ -64,7 +64,7 @@ describe("file kind against the local shell", () => {
     expect(o.content).toBeUndefined();
     expect(o.mode).toBe("0600");
     expect(file.toOutputs!(i)).toEqual({ connection, path, secret: true, contentSha256: sha256("TOKEN=s3cr3t\n") });
-    const stored = file.toOutputs!(i) as FileInputs;
+    const stored = file.toOutputs!(i) as unknown as FileInputs;
     expect(file.drifted(stored, o)).toEqual([]);
     expect(file.asInputs(stored, o).content).toBe(UNCHANGED_SECRET);
     writeFileSync(path, "TOKEN=other\n");

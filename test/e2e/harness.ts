@@ -1,0 +1,95 @@
+/**
+ * End-to-end harness: the real Pulumi CLI (scripts/pulumi.sh) against real sandbox hosts, each
+ * test stack with its own file backend and config file in a temporary folder.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import * as sandbox from "../../scripts/sandbox/index.js";
+
+export const ROOT = path.resolve(__dirname, "../..");
+
+export interface Run { code: number; stdout: string; stderr: string; all: string }
+
+export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let all = "";
+    child.stdout.on("data", (d) => { stdout += d; all += d; });
+    child.stderr.on("data", (d) => { stderr += d; all += d; });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, all }));
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+/** A stack of `program` (a folder with Pulumi.yaml) with its own state and config, cleaned up by `remove`. */
+export class TestStack {
+  readonly dir = mkdtempSync(path.join(tmpdir(), "hostform-e2e-"));
+  readonly backend = path.join(this.dir, "state");
+  readonly configFile = path.join(this.dir, "Pulumi.test.yaml");
+  readonly passphrase = `e2e-${Math.random().toString(36).slice(2)}`;
+  /** Everything the CLI printed, for leak checks. */
+  output = "";
+
+  constructor(readonly program: string, readonly name = "test") {
+    mkdirSync(this.backend);
+  }
+
+  setConfig(config: Record<string, unknown>): void {
+    writeFileSync(this.configFile, stringify({ config }));
+  }
+
+  async pulumi(...args: string[]): Promise<Run> {
+    const r = await run("bash", [path.join(ROOT, "scripts/pulumi.sh"), ...args, "--stack", this.name, "--config-file", this.configFile, "--non-interactive"], {
+      cwd: this.program,
+      env: { PULUMI_BACKEND_URL: `file://${this.backend}`, PULUMI_CONFIG_PASSPHRASE: this.passphrase },
+    });
+    this.output += r.all;
+    return r;
+  }
+
+  async init(): Promise<void> {
+    const r = await run("bash", [path.join(ROOT, "scripts/pulumi.sh"), "stack", "init", this.name, "--non-interactive"], {
+      cwd: this.program,
+      env: { PULUMI_BACKEND_URL: `file://${this.backend}`, PULUMI_CONFIG_PASSPHRASE: this.passphrase },
+    });
+    if (r.code !== 0) throw new Error(`stack init failed: ${r.all}`);
+  }
+
+  up(...extra: string[]) { return this.pulumi("up", "--yes", "--skip-preview", ...extra); }
+  preview(...extra: string[]) { return this.pulumi("preview", ...extra); }
+  /** What `npm run drift` runs. */
+  drift() { return this.pulumi("preview", "--refresh", "--expect-no-changes", "--diff"); }
+  refresh() { return this.pulumi("refresh", "--yes", "--skip-preview"); }
+  destroy() { return this.pulumi("destroy", "--yes", "--skip-preview"); }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Counts from Pulumi's "Resources:" summary, e.g. { unchanged: 3, "to update": 1 }. */
+export function summary(out: string): Record<string, number> {
+  const block = out.slice(out.lastIndexOf("Resources:"));
+  const counts: Record<string, number> = {};
+  for (const m of block.matchAll(/^\s+[~+\-±]?\s*(\d+) ([a-z ]+?)\s*$/gm)) counts[m[2]] = Number(m[1]);
+  return counts;
+}
+
+export async function hostExec(name: string, command: string): Promise<string> {
+  const r = await sandbox.exec(name, command);
+  if (r.code !== 0) throw new Error(`on ${name}: ${command} → exit ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Connection config for a sandbox host as a stack would pin it. */
+export function connectionOf(h: sandbox.SandboxHost) {
+  return { host: h.address, port: h.port, user: h.user, hostKey: h.hostPublicKey, privateKeyPath: h.privateKeyPath };
+}
+
+export { sandbox };
