@@ -3,8 +3,7 @@
 # in .state/, passphrase secrets, no plugin downloads, no update checks.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-if [ ! -x .toolchain/bin/pulumi ]; then
+if [ ! -x "$root/.toolchain/bin/pulumi" ]; then
   echo "hostform: the Pulumi toolchain is not installed; run: npm run setup" >&2
   exit 2
 fi

@@ -1,5 +1,5 @@
 // CLI for the local sandbox hosts; all logic is in scripts/sandbox/.
-//   npx tsx scripts/sandbox.ts up [name:flavor ...] | down [name ...] | status
+//   npx tsx scripts/sandbox.ts up [name:flavor ...] | down [--all | name ...] | status
 //                              | restart <name> | exec <name> -- <command...>
 import { USAGE, parseArgs } from "./sandbox/cli-args.js";
 import { down, hostOf, restart, status, up } from "./sandbox/index.js";
@@ -24,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(formatStatus(await status()));
       return 0;
     case "down":
-      await down(c.names);
+      await down(c.names, { all: c.all });
       return 0;
     case "status":
       console.log(formatStatus(await status()));

@@ -42,7 +42,12 @@ function inputsOf(props: Record<string, unknown>): Props {
 /** Outputs: the inputs as applied plus what was observed (a kind may drop a secret's content). */
 function outputs(kind: Kind<Props, unknown>, inputs: Props, observed: unknown): Outs {
   const kept = kind.toOutputs ? kind.toOutputs(inputsOf(inputs)) : inputsOf(inputs);
-  return { ...kept, observed, hostformSchema: SCHEMA } as Outs;
+  return plain({ ...kept, observed, hostformSchema: SCHEMA }) as Outs;
+}
+
+/** Drops undefined values, which the provider protocol's Struct cannot carry. */
+export function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 export function stable(value: unknown): string {
@@ -96,8 +101,8 @@ export async function read(name: KindName, id: string, props: Props): Promise<pu
   const applied = inputsOf(old);
   const observed = await kind.observe(await session(old.connection), applied);
   const drift = kind.drifted(applied, observed);
-  const outs = { ...old, observed };
-  return drift.length ? { id, props: outs, inputs: kind.asInputs(applied, observed) } : { id, props: outs };
+  const outs = plain({ ...old, observed });
+  return drift.length ? { id, props: outs, inputs: plain(kind.asInputs(applied, observed)) } : { id, props: outs };
 }
 
 export async function diff(name: KindName, _id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {

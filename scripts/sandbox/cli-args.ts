@@ -3,7 +3,7 @@ import { DEFAULT_HOSTS, type Flavor, isFlavor, validateName } from "./naming.js"
 
 export type Command =
   | { cmd: "up"; hosts: { name: string; flavor: Flavor }[] }
-  | { cmd: "down"; names?: string[] }
+  | { cmd: "down"; names?: string[]; all?: boolean }
   | { cmd: "status" }
   | { cmd: "restart"; name: string }
   | { cmd: "exec"; name: string; command: string }
@@ -11,7 +11,9 @@ export type Command =
 
 export const USAGE = `usage: npx tsx scripts/sandbox.ts <command>
   up [name:flavor ...]        start hosts (default: ${DEFAULT_HOSTS.map((h) => `${h.name}:${h.flavor}`).join(" ")}); flavor is systemd|container
-  down [name ...]             stop and remove hosts (default: all, plus leftovers of crashed runs)
+  down [name ...]             stop and remove hosts (default: all and leftovers of crashed runs,
+                              except hosts a still-running test process brought up)
+  down --all                  really all hosts, including those of running tests
   status                      one line per host: name flavor state address port fingerprint
   restart <name>              reboot a host on the same root, keys and address
   exec <name> -- <command...> run a command in the host over ssh, exit with its code`;
@@ -63,6 +65,7 @@ export function parseArgs(argv: string[]): Command {
     case "up":
       return { cmd: "up", hosts: args.length ? dedupe(args.map(parseHostSpec)) : [...DEFAULT_HOSTS] };
     case "down":
+      if (args.length === 1 && args[0] === "--all") return { cmd: "down", all: true };
       return args.length ? { cmd: "down", names: args.map(validateName) } : { cmd: "down" };
     case "status":
       return { cmd: "status" };

@@ -12,7 +12,7 @@ import { ensureRootfs } from "./rootfs.js";
 import { log } from "./run.js";
 import { sshCapture } from "./ssh.js";
 import {
-  type HostRecord, type SandboxHost, claimHost, hostDirNames, isRunning, readInventory, readRecord, runningPid,
+  type HostRecord, type SandboxHost, allRecords, claimHost, hostDirNames, isRunning, liveOtherOwner, readInventory, readRecord, runningPid,
   writeInventory,
 } from "./state.js";
 
@@ -67,6 +67,19 @@ export async function up(hosts: { name: string; flavor: Flavor }[]): Promise<San
   return results.map((r) => (r as PromiseFulfilledResult<SandboxHost>).value);
 }
 
+function spareLiveOwner(name: string): boolean {
+  const pid = liveOtherOwner(name);
+  if (pid !== undefined) log(`${name}: left up, still used by pid ${pid} (down ${name}, or down --all)`);
+  return pid !== undefined;
+}
+
+async function timed<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  const result = await fn();
+  log(`${what} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result;
+}
+
 /** Every host name we can find a trace of: directories, hf-* netns, overlay mounts. */
 async function knownNames(): Promise<string[]> {
   const names = new Set([...hostDirNames(), ...(await listNetns())]);
@@ -77,12 +90,16 @@ async function knownNames(): Promise<string[]> {
   return [...names];
 }
 
-/** Stop and remove the named hosts (default: all, including leftovers of crashed runs). */
-export async function down(names?: string[]): Promise<void> {
+/**
+ * Stop and remove the named hosts. Without names: every host and every
+ * leftover of a crashed run, except hosts a still-running process (an e2e
+ * test in another worker or session) brought up itself, unless `all` is set.
+ */
+export async function down(names?: string[], opts: { all?: boolean } = {}): Promise<void> {
   names?.forEach(validateName);
-  const targets = names ?? (await knownNames());
-  const results = await Promise.allSettled(targets.map((n) => hostLock(n, () => destroyHost(n))));
-  if (!names) await removeStrayVeths();
+  const targets = names ?? (await knownNames()).filter((n) => opts.all || !spareLiveOwner(n));
+  const results = await Promise.allSettled(targets.map((n) => hostLock(n, () => timed(`${n} down`, () => destroyHost(n)))));
+  if (!names) await removeStrayVeths(new Set(allRecords().map((r) => r.index)));
   await removeNatIfIdle();
   await writeInventory();
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import { withLock } from "./lock.js";
 import {
-  GUEST_IFACE, PREFIX_LEN, SUBNET, gatewayAddress, guestAddress, netnsName, parseNetnsList, vethName,
+  GUEST_IFACE, PREFIX_LEN, SUBNET, gatewayAddress, guestAddress, indexFromVeth, netnsName, parseNetnsList, vethName,
 } from "./naming.js";
 import { sandboxDir } from "./paths.js";
 import { run, tryRun } from "./run.js";
@@ -92,8 +92,11 @@ export async function removeNatIfIdle(): Promise<void> {
   });
 }
 
-/** Host-side veths whose netns is gone but which somehow survived (crashed run). */
-export async function removeStrayVeths(): Promise<void> {
+/** Host-side veths of no remaining host (a crashed run's, kept alive by a stray process). */
+export async function removeStrayVeths(keepIndexes: Set<number>): Promise<void> {
   const out = (await tryRun("ip", ["-o", "link", "show", "type", "veth"])).stdout;
-  for (const m of out.matchAll(/^\d+:\s+(hfv\d+)[@:]/gm)) await tryRun("ip", ["link", "del", m[1]!]);
+  for (const m of out.matchAll(/^\d+:\s+(hfv\d+)[@:]/gm)) {
+    const index = indexFromVeth(m[1]!);
+    if (index !== undefined && !keepIndexes.has(index)) await tryRun("ip", ["link", "del", m[1]!]);
+  }
 }

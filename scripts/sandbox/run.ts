@@ -1,6 +1,7 @@
 // Small wrappers around child_process. Everything the sandbox does to the
 // machine goes through here so failures carry the command and its stderr.
 import { spawn } from "node:child_process";
+import fs from "node:fs";
 
 export interface RunResult {
   code: number;
@@ -64,6 +65,17 @@ export function pidAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Kernel start time of a process (clock ticks since boot), to tell a pid from a reused one. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    // Field 22 of /proc/<pid>/stat; split after the ")" closing the command name.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
   }
 }
 

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import { withLock } from "./lock.js";
 import { type Flavor, allocateIndex, preferredIndex } from "./naming.js";
 import { hostPaths, hostsDir, inventoryPath } from "./paths.js";
+import { processStartTime } from "./run.js";
 
 export interface SandboxHost {
   name: string;
@@ -24,6 +25,8 @@ export interface HostRecord {
   flavor: Flavor;
   index: number;
   host?: SandboxHost;
+  /** Process that called up (pid + start time): a plain `down` spares hosts a live test still uses. */
+  owner?: { pid: number; start: string };
 }
 
 function writeJsonAtomic(file: string, value: unknown): void {
@@ -58,7 +61,8 @@ export function allRecords(): HostRecord[] {
 export async function claimHost(name: string, flavor: Flavor): Promise<HostRecord> {
   return withLock("hosts", async () => {
     const used = allRecords().filter((r) => r.name !== name).map((r) => r.index);
-    const rec: HostRecord = { name, flavor, index: allocateIndex(used, preferredIndex(name)) };
+    const owner = { pid: process.pid, start: processStartTime(process.pid) ?? "" };
+    const rec: HostRecord = { name, flavor, index: allocateIndex(used, preferredIndex(name)), owner };
     fs.mkdirSync(hostPaths(name).dir, { recursive: true });
     writeRecord(rec);
     return rec;
@@ -81,6 +85,13 @@ export function runningPid(name: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Pid of another, still running process that brought this host up (a test using it). */
+export function liveOtherOwner(name: string): number | undefined {
+  const owner = readRecord(name)?.owner;
+  if (!owner || owner.pid === process.pid) return undefined;
+  return processStartTime(owner.pid) === owner.start ? owner.pid : undefined;
 }
 
 export const isRunning = (name: string) => runningPid(name) !== undefined;

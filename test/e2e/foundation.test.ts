@@ -27,7 +27,7 @@ describe("foundation: real Pulumi CLI against a sandbox host", () => {
     expect(first.code, first.all).toBe(0);
     expect(summary(first.all)).toEqual({ created: 2 });
     const onHost = JSON.parse(await hostExec(HOST, "cat /etc/hostform/host.json"));
-    expect(onHost).toEqual({ managedBy: "hostform", stack: "test", host: HOST, flavor: "systemd" });
+    expect(onHost).toEqual({ managedBy: "hostform", stack: stack.name, host: HOST, flavor: "systemd" });
 
     const second = await stack.up();
     expect(second.code, second.all).toBe(0);

@@ -3,10 +3,10 @@
  * test stack with its own file backend and config file in a temporary folder.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import * as sandbox from "../../scripts/sandbox/index.js";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -35,13 +35,15 @@ export class TestStack {
   readonly passphrase = `e2e-${Math.random().toString(36).slice(2)}`;
   /** Everything the CLI printed, for leak checks. */
   output = "";
+  private salt?: string;
 
-  constructor(readonly program: string, readonly name = "test") {
+  constructor(readonly program: string, readonly name = `e2e-${Math.random().toString(36).slice(2, 8)}`) {
     mkdirSync(this.backend);
   }
 
+  /** Replaces the stack's config (the encryption salt from init is kept). */
   setConfig(config: Record<string, unknown>): void {
-    writeFileSync(this.configFile, stringify({ config }));
+    writeFileSync(this.configFile, stringify({ ...(this.salt ? { encryptionsalt: this.salt } : {}), config }));
   }
 
   async pulumi(...args: string[]): Promise<Run> {
@@ -54,11 +56,17 @@ export class TestStack {
   }
 
   async init(): Promise<void> {
+    // `stack init` has no --config-file: it writes Pulumi.<stack>.yaml beside the program; keep its
+    // salt in our own config file and leave the program folder clean.
     const r = await run("bash", [path.join(ROOT, "scripts/pulumi.sh"), "stack", "init", this.name, "--non-interactive"], {
       cwd: this.program,
       env: { PULUMI_BACKEND_URL: `file://${this.backend}`, PULUMI_CONFIG_PASSPHRASE: this.passphrase },
     });
     if (r.code !== 0) throw new Error(`stack init failed: ${r.all}`);
+    const written = path.join(this.program, `Pulumi.${this.name}.yaml`);
+    this.salt = parse(readFileSync(written, "utf8"))?.encryptionsalt;
+    rmSync(written);
+    this.setConfig({});
   }
 
   up(...extra: string[]) { return this.pulumi("up", "--yes", "--skip-preview", ...extra); }

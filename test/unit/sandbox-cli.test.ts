@@ -24,6 +24,8 @@ describe("parseArgs", () => {
   it("parses down, status and restart", () => {
     expect(parseArgs(["down"])).toEqual({ cmd: "down" });
     expect(parseArgs(["down", "a", "b"])).toEqual({ cmd: "down", names: ["a", "b"] });
+    expect(parseArgs(["down", "--all"])).toEqual({ cmd: "down", all: true });
+    expect(() => parseArgs(["down", "--all", "a"])).toThrow(/invalid sandbox host name "--all"/);
     expect(parseArgs(["status"])).toEqual({ cmd: "status" });
     expect(parseArgs(["restart", "flatlogic"])).toEqual({ cmd: "restart", name: "flatlogic" });
     expect(() => parseArgs(["restart"])).toThrow(/exactly one host name/);
