@@ -5,7 +5,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { authorize, knownHostsLine, makeClientKey, makeHostKey } from "./keys.js";
-import { mountOverlay, mountsUnder, unmountAll } from "./mounts.js";
+import { isMountPoint, mountOverlay, mountsUnder, unmountAll } from "./mounts.js";
 import { type Flavor, guestAddress, netnsName } from "./naming.js";
 import { netnsPids, setupHostNetwork, teardownHostNetwork } from "./network.js";
 import { hostPaths, rootfsDir } from "./paths.js";
@@ -98,7 +98,8 @@ function consoleTail(name: string, lines = 30): string {
 }
 
 function notReady(host: SandboxHost, why: string): Error {
-  return new Error(`sandbox host ${host.name} not ready: ${why}\n--- tail of ${hostPaths(host.name).console} ---\n${consoleTail(host.name)}`);
+  const tail = `--- tail of ${hostPaths(host.name).console} ---\n${consoleTail(host.name)}`;
+  return new Error(`sandbox host ${host.name} not ready: ${why}\n${tail}`);
 }
 
 /** Wait for sshd (and, with systemd, for boot to finish). Quick when already up. */
@@ -117,7 +118,9 @@ export async function waitReady(host: SandboxHost, pid: number): Promise<void> {
   const left = Math.max(deadline - Date.now(), 5_000);
   const r = await sshCapture(host, "systemctl is-system-running --wait", left);
   const state = r.stdout.trim();
-  if (state !== "running" && state !== "degraded") throw notReady(host, `systemctl is-system-running: "${state}" ${r.stderr.trim()}`);
+  if (state !== "running" && state !== "degraded") {
+    throw notReady(host, `systemctl is-system-running: "${state}" ${r.stderr.trim()}`);
+  }
   if (state === "degraded") {
     const failed = await sshCapture(host, "systemctl --failed --no-legend --plain");
     process.stderr.write(`[sandbox] ${host.name} booted degraded:\n${failed.stdout}`);
@@ -159,19 +162,44 @@ function kill(pid: number, signal: NodeJS.Signals): void {
 }
 
 /**
+ * What nspawn leaves in the machine's /run when it is SIGKILLed (normally it
+ * removes them itself): its image lock, named after the root's dev:inode, so
+ * computed while the overlay is still mounted, and its propagation directory.
+ */
+function nspawnLeftovers(name: string): string[] {
+  const paths = [`/run/systemd/nspawn/propagate/${netnsName(name)}`];
+  const root = hostPaths(name).root;
+  if (isMountPoint(root)) {
+    const st = fs.statSync(root);
+    paths.push(`/run/systemd/nspawn/locks/inode-${st.dev}:${st.ino}`);
+  }
+  return paths;
+}
+
+function removeLeftovers(paths: string[]): void {
+  for (const p of paths) if (mountsUnder(p).length === 0) fs.rmSync(p, { recursive: true, force: true });
+}
+
+/**
  * Stop the container. SIGTERM makes nspawn send its --kill-signal to the
- * container: an orderly shutdown for --boot, SIGKILL for the container
+ * container: an orderly shutdown for --boot, SIGTERM to sshd for the container
  * flavor. Anything still in the host's netns afterwards is killed too, which
  * also catches processes orphaned by a crashed nspawn.
  */
 export async function stopHost(name: string): Promise<void> {
+  const leftovers = nspawnLeftovers(name);
   const pid = runningPid(name);
   if (pid !== undefined) {
     kill(pid, "SIGTERM");
-    if (!(await waitGone(() => (pidAlive(pid) ? [pid] : []), STOP_TIMEOUT_MS))) kill(pid, "SIGKILL");
+    const nspawnGone = () => waitGone(() => (pidAlive(pid) ? [pid] : []), STOP_TIMEOUT_MS);
+    if (!(await nspawnGone())) {
+      kill(pid, "SIGKILL");
+      await nspawnGone();
+    }
   }
   for (const p of await netnsPids(name)) kill(p, "SIGKILL");
   if (!(await waitGone(() => netnsPids(name), 10_000))) throw new Error(`processes of ${name} survive SIGKILL`);
+  removeLeftovers(leftovers);
   fs.rmSync(hostPaths(name).pidFile, { force: true });
 }
 

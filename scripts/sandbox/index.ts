@@ -12,8 +12,8 @@ import { ensureRootfs } from "./rootfs.js";
 import { log } from "./run.js";
 import { sshCapture } from "./ssh.js";
 import {
-  type HostRecord, type SandboxHost, allRecords, claimHost, hostDirNames, isRunning, liveOtherOwner, readInventory, readRecord, runningPid,
-  writeInventory,
+  type HostRecord, type SandboxHost, allRecords, claimHost, hostDirNames, isRunning, liveOtherOwner,
+  readInventory, readRecord, runningPid, writeInventory,
 } from "./state.js";
 
 export type { Flavor } from "./naming.js";
@@ -63,7 +63,9 @@ export async function up(hosts: { name: string; flavor: Flavor }[]): Promise<San
   const results = await Promise.allSettled(hosts.map((h) => hostLock(h.name, () => upOne(h.name, h.flavor))));
   await writeInventory();
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (failed.length > 0) throw new AggregateError(failed.map((f) => f.reason as unknown), failed.map((f) => String(f.reason)).join("\n\n"));
+  if (failed.length > 0) {
+    throw new AggregateError(failed.map((f) => f.reason as unknown), failed.map((f) => String(f.reason)).join("\n\n"));
+  }
   return results.map((r) => (r as PromiseFulfilledResult<SandboxHost>).value);
 }
 

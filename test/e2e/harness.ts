@@ -77,6 +77,8 @@ export class TestStack {
   destroy() { return this.pulumi("destroy", "--yes", "--skip-preview"); }
 
   remove(): void {
+    // HOSTFORM_E2E_LOGS=<dir> keeps each stack's CLI output for reading after a run.
+    if (process.env.HOSTFORM_E2E_LOGS) writeFileSync(path.join(process.env.HOSTFORM_E2E_LOGS, `${this.name}.log`), this.output);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

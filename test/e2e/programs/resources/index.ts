@@ -14,8 +14,9 @@ new File("plain", { connection, path: `${root}/plain.conf`, content: config.get(
 new File("other", { connection, path: `${root}/other.txt`, content: "delete me by hand\n", mode: "0640" }, opts);
 new File("secret", { connection, path: `${root}/secret.env`, content: config.requireSecret("token").apply((t) => `API_TOKEN=${t}\n`), secret: true }, opts);
 new File("hostile", { connection, path: `${root}/it's $(whoami); whoami.txt`, content: "$(id) `id` ; whoami 'q' \"qq\"\n" }, opts);
+const bulkDir = new Directory("bulk", { connection, path: `${root}/bulk` }, opts);
 for (let n = 0; n < bulk; n++) {
-  new File(`bulk-${n}`, { connection, path: `${root}/bulk/${n}.txt`, content: `${n}\n` }, opts);
+  new File(`bulk-${n}`, { connection, path: `${root}/bulk/${n}.txt`, content: `${n}\n` }, { dependsOn: [bulkDir] });
 }
 const pkgs = new AptPackages("pkgs", { connection, packages: ["cron", "tree"] });
 new Service("cron", { connection, name: "cron", manager: flavor === "systemd" ? "systemd" : "initd" }, { dependsOn: [pkgs] });
