@@ -72,15 +72,18 @@ fi
 cmd_dir="$plugins/resource-command-v$command_ver"
 if [ -x "$cmd_dir/pulumi-resource-command" ]; then
   say "pulumi-resource-command v$command_ver already installed"
+elif [ -n "$(find "$work/command.failed" -mmin -1440 2>/dev/null)" ]; then
+  say "pulumi-resource-command v$command_ver: not available from the module proxy (checked in the last day; see $work/command.err)"
 else
   say "building pulumi-resource-command v$command_ver"
   mkdir -p "$cmd_dir"
   if GOBIN="$cmd_dir" go install -trimpath \
       -ldflags "-s -w -X github.com/pulumi/pulumi-command/provider/pkg/version.Version=v$command_ver" \
       "github.com/pulumi/pulumi-command/provider/cmd/pulumi-resource-command@v$command_ver" 2>"$work/command.err"; then
-    touch "$cmd_dir.lock"
+    touch "$cmd_dir.lock"; rm -f "$work/command.failed"
   else
     rmdir "$cmd_dir" 2>/dev/null || :
+    touch "$work/command.failed"
     say "WARNING: could not build pulumi-resource-command v$command_ver: $(tail -n1 "$work/command.err")"
     say "         stacks that use @pulumi/command resources will fail; hostform's own stacks do not use them"
   fi

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# One command on a fresh machine: install what is missing, start the sandbox hosts, converge them
+# with `pulumi up --stack sandbox`. Run it again: nothing changes.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+say() { printf '\n[demo] %s\n' "$*"; }
+
+say "1/3 setup (Debian packages, npm packages, Pulumi toolchain)"
+bash scripts/setup.sh
+
+say "2/3 sandbox hosts"
+npx tsx scripts/sandbox.ts up
+
+# New sandbox hosts (fresh machines, fresh host keys) make the old sandbox state meaningless:
+# start the stack over rather than refresh against hosts that no longer exist.
+generation=$(node -e 'const i=require("./.sandbox/inventory.json");console.log(Object.values(i.hosts).map(h=>h.hostPublicKey).sort().join(","))' | sha256sum | cut -c1-16)
+pulumi() { bash scripts/pulumi.sh "$@"; }
+if [ "$(cat .state/sandbox.generation 2>/dev/null || :)" != "$generation" ]; then
+  if pulumi stack ls --json 2>/dev/null | grep -q '"name": "sandbox"'; then
+    pulumi stack rm --stack sandbox --force --yes --preserve-config >/dev/null
+  fi
+fi
+pulumi stack select --stack sandbox 2>/dev/null || pulumi stack init --stack sandbox >/dev/null
+echo "$generation" > .state/sandbox.generation
+
+say "3/3 pulumi up --stack sandbox"
+pulumi up --stack sandbox --yes --refresh --skip-preview
+say "done. Try: npm run drift -- --stack sandbox   (exit 0: hosts match the code)"
