@@ -32,5 +32,20 @@ if [ "$stack" = sandbox ] && [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${P
   pp="$root/.state/sandbox.passphrase"
   if [ ! -s "$pp" ]; then (umask 077; head -c 24 /dev/urandom | base64 > "$pp"); fi
   export PULUMI_CONFIG_PASSPHRASE_FILE="$pp"
+  # Pulumi keeps the passphrase's salt in the stack's config file. The sandbox passphrase belongs to
+  # this checkout, so its salt lives beside it in .state/ and is in the committed
+  # Pulumi.sandbox.yaml only while the CLI runs.
+  cfg="$root/Pulumi.sandbox.yaml"
+  salt="$root/.state/sandbox.salt"
+  keep_salt() {
+    if grep -q '^encryptionsalt:' "$cfg"; then
+      grep '^encryptionsalt:' "$cfg" > "$salt"
+      sed -i '/^encryptionsalt:/d' "$cfg"
+    fi
+  }
+  if [ -s "$salt" ] && ! grep -q '^encryptionsalt:' "$cfg"; then cat "$salt" >> "$cfg"; fi
+  trap keep_salt EXIT
+  pulumi "$@"
+  exit
 fi
 exec pulumi "$@"
