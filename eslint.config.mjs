@@ -1,7 +1,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".toolchain/", ".sandbox/", ".state/", "test/fixtures/**/node_modules/"] },
+  { ignores: ["node_modules/", ".toolchain/", ".sandbox/", ".state/", "test/fixtures/**"] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -83,6 +83,7 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
     if (flavor !== "systemd" && flavor !== "container") problems.push(`${key}.flavor must be "systemd" or "container" (no init system, e.g. Vast.ai), got ${JSON.stringify(flavor)}`);
     const address = h.address ?? inv?.address;
     if (typeof address !== "string" || address === "") problems.push(`${key}.address is missing: the host's IP or DNS name`);
+    else if (/^(192\.0\.2|198\.51\.100|203\.0\.113)\./.test(address)) problems.push(`${key}.address ${address} is a documentation address (RFC 5737) from the template: put in the host's real address`);
     const port = Number(h.port ?? inv?.port ?? 22);
     if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`${key}.port must be a TCP port number, got ${JSON.stringify(h.port)}`);
     const hostKey = h.hostKey ?? inv?.hostPublicKey;
@@ -90,6 +91,7 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
       problems.push(`${key}.hostKey is missing: pin the host's SSH key ("ssh-ed25519 AAAA…", from ssh-keyscan verified out of band); hostform never trusts a key on first use`);
     } else {
       try { parseHostKey(hostKey); } catch (e) { problems.push(`${key}.hostKey: ${(e as Error).message}`); }
+      if (hostKey.includes("PLACEHOLDER")) problems.push(`${key}.hostKey is the template's placeholder: pin the host's real key (ssh-keyscan -t ed25519 ${String(address)}, checked against the host's console)`);
     }
     const user = h.user ?? inv?.user ?? "root";
     if (typeof user !== "string" || !/^[a-z_][a-z0-9_-]*$/.test(user)) problems.push(`${key}.user must be a login name, got ${JSON.stringify(user)}`);

@@ -1,0 +1,66 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, type RawConfig } from "../../infra/config";
+
+const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA400bpYgarO7hBQ5+HyZhTk26Wtle15Kn1cN4IF3aGw";
+const raw = (values: Record<string, unknown>): RawConfig => ({
+  get: (k) => (values[k] === undefined ? undefined : typeof values[k] === "string" ? (values[k] as string) : JSON.stringify(values[k])),
+  getSecret: (k) => values[`secret:${k}`],
+});
+
+describe("stack config", () => {
+  it("returns typed hosts with defaults", () => {
+    const c = loadConfig(raw({ hosts: [{ name: "web-1", address: "198.18.0.10", hostKey: KEY, privateKeyPath: "~/.ssh/k" }] }), "/p");
+    expect(c.hosts).toEqual([{ name: "web-1", flavor: "systemd", connection: { host: "198.18.0.10", port: 22, user: "root", hostKey: KEY, privateKeyPath: "~/.ssh/k" } }]);
+  });
+
+  it("lists every bad key at once, each with what to do", () => {
+    let err: ConfigError | undefined;
+    try {
+      loadConfig(raw({ hosts: [{ name: "Web_1", flavor: "vm", address: "", port: 70000, hostKey: "AAAA", user: "x; id" }, { name: "Web_1" }] }), "/p");
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err?.problems).toEqual([
+      'hostform:hosts[0].name must be a short lowercase host name (letters, digits, -), got "Web_1"',
+      'hostform:hosts[0].flavor must be "systemd" or "container" (no init system, e.g. Vast.ai), got "vm"',
+      "hostform:hosts[0].address is missing: the host's IP or DNS name",
+      "hostform:hosts[0].port must be a TCP port number, got 70000",
+      'hostform:hosts[0].hostKey: not an SSH public host key: expected "ssh-ed25519 AAAA…" (as in known_hosts or ssh-keyscan output), got "AAAA"',
+      'hostform:hosts[0].user must be a login name, got "x; id"',
+      "hostform:hosts[0]: no SSH key: set hostform:hosts[0].privateKeyPath, or the secret hostform:sshPrivateKey (pulumi config set --secret sshPrivateKey < key)",
+      'hostform:hosts[1].name must be a short lowercase host name (letters, digits, -), got "Web_1"',
+      'hostform:hosts[1].name "Web_1" is used twice: host names identify resources and must be unique',
+      "hostform:hosts[1].address is missing: the host's IP or DNS name",
+      "hostform:hosts[1].hostKey is missing: pin the host's SSH key (\"ssh-ed25519 AAAA…\", from ssh-keyscan verified out of band); hostform never trusts a key on first use",
+      "hostform:hosts[1]: no SSH key: set hostform:hosts[1].privateKeyPath, or the secret hostform:sshPrivateKey (pulumi config set --secret sshPrivateKey < key)",
+    ]);
+    expect(err?.message).toMatch(/^hostform: the stack config has 12 problems:\n  - hostform:hosts\[0\]\.name/);
+  });
+
+  it("fills hosts from the sandbox inventory, and says how to start a missing one", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "hf-inv-"));
+    writeFileSync(path.join(dir, "inv.json"), JSON.stringify({ hosts: { duel: { address: "10.231.2.2", port: 22, user: "root", hostPublicKey: KEY, privateKeyPath: "/k", flavor: "container" } } }));
+    const c = loadConfig(raw({ inventoryFile: "inv.json", hosts: [{ name: "duel" }] }), dir);
+    expect(c.hosts[0]).toEqual({ name: "duel", flavor: "container", connection: { host: "10.231.2.2", port: 22, user: "root", hostKey: KEY, privateKeyPath: "/k" } });
+    expect(() => loadConfig(raw({ inventoryFile: "inv.json", hosts: [{ name: "other", flavor: "systemd" }] }), dir)).toThrow(
+      'hostform:hosts[0]: host "other" is not in the inventory inv.json; start it with: npm run sandbox -- up other:systemd',
+    );
+  });
+
+  it("refuses the production template's documentation addresses and placeholder keys", () => {
+    const placeholder = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPLACEHOLDERREPLACEWITHTHEHOSTSREALKEY00";
+    expect(() => loadConfig(raw({ hosts: [{ name: "a", address: "203.0.113.10", hostKey: placeholder, privateKeyPath: "/k" }] }), "/p")).toThrow(
+      "hostform: the stack config has 2 problems:\n  - hostform:hosts[0].address 203.0.113.10 is a documentation address (RFC 5737) from the template: put in the host's real address\n" +
+        "  - hostform:hosts[0].hostKey is the template's placeholder: pin the host's real key (ssh-keyscan -t ed25519 203.0.113.10, checked against the host's console)",
+    );
+  });
+
+  it("takes the private key from the secret when no path is set", () => {
+    const c = loadConfig(raw({ hosts: [{ name: "a", address: "h", hostKey: KEY }], "secret:sshPrivateKey": "SECRET-OUTPUT" }), "/p");
+    expect(c.hosts[0].privateKeySecret).toBe("SECRET-OUTPUT");
+    expect(c.hosts[0].connection).not.toHaveProperty("privateKey");
+  });
+});
