@@ -82,13 +82,13 @@ export async function check(name: KindName, _olds: Props, news: Props): Promise<
 
 export async function create(name: KindName, inputs: Props): Promise<pulumi.dynamic.CreateResult> {
   const kind = kindOf(name);
-  return { id: kind.id(inputs), outs: await converge(kind, inputs) };
+  return { id: kind.id(inputs), outs: await converge(kind, inputs, true) };
 }
 
-async function converge(kind: Kind<Props, unknown>, inputs: Props): Promise<Outs> {
+async function converge(kind: Kind<Props, unknown>, inputs: Props, settingsChanged: boolean): Promise<Outs> {
   const s = await session(inputs.connection);
   const before = await kind.observe(s, inputs);
-  if (kind.drifted(inputs, before).length) await kind.converge(s, inputs, before);
+  if (kind.drifted(inputs, before).length || settingsChanged) await kind.converge(s, inputs, before, settingsChanged);
   const after = await kind.observe(s, inputs);
   const left = kind.drifted(inputs, after);
   if (left.length) throw new Error(`${kind.id(inputs)}: still differs after converging (${left.join(", ")})`);
@@ -116,8 +116,10 @@ export async function diff(name: KindName, _id: string, olds: Props, news: Props
   return { changes: changes.length > 0, replaces, deleteBeforeReplace: false };
 }
 
-export async function update(name: KindName, _id: string, _olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
-  return { outs: await converge(kindOf(name), news) };
+export async function update(name: KindName, _id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+  const kind = kindOf(name);
+  const settings = changedSettings(kind, inputsOf(upgrade(olds)), news);
+  return { outs: await converge(kind, news, settings.length > 0) };
 }
 
 export async function remove(name: KindName, _id: string, props: Props): Promise<void> {

@@ -5,6 +5,10 @@ import type { KindName } from "./kinds";
 import type { PackagesObserved } from "./kinds/packages";
 import type { ServiceObserved } from "./kinds/service";
 import type { UnitObserved } from "./kinds/unit";
+import type { Facts } from "./kinds/facts";
+import type { HealthInputs, HealthObserved } from "./kinds/health";
+import type { Pm2AppsInputs, Pm2Observed } from "./kinds/pm2";
+import type { StepObserved } from "./kinds/step";
 import { providerFor } from "./shim";
 import type { Connection } from "./ssh";
 
@@ -98,5 +102,56 @@ export interface ServiceArgs extends ConnectionArgs {
 export class Service extends HostResource<ServiceObserved> {
   constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
     super("service", "Service", name, { ...args }, opts);
+  }
+}
+
+export interface StepArgs extends ConnectionArgs {
+  /** What the step ensures ("node 20 installed"); also its identity on the host. */
+  readonly title: pulumi.Input<string>;
+  /** Exits 0 when the effect is in place, 1 when not: refresh runs it, so undone steps show as drift. */
+  readonly check: pulumi.Input<string>;
+  readonly run: pulumi.Input<string>;
+  /** Data for `run` on stdin; with `secret: true` it is a Pulumi secret and never kept in state. */
+  readonly stdin?: pulumi.Input<string>;
+  readonly secret?: boolean;
+  /** Any value: a change reruns the step. */
+  readonly triggers?: pulumi.Input<unknown>;
+  readonly undo?: pulumi.Input<string>;
+}
+
+/** An imperative step with a read: its check shows on refresh whether the effect is still there. */
+export class Step extends HostResource<StepObserved> {
+  constructor(name: string, args: StepArgs, opts?: pulumi.CustomResourceOptions) {
+    const stdin = args.secret && args.stdin !== undefined ? pulumi.secret(args.stdin) : args.stdin;
+    super("step", "Step", name, { ...args, stdin, secret: args.secret ?? false }, opts);
+  }
+}
+
+export type Pm2AppsArgs = { readonly [K in keyof Omit<Pm2AppsInputs, "connection">]: pulumi.Input<Pm2AppsInputs[K]> } & ConnectionArgs;
+
+/** A user's PM2 process list: every app online, no others, ~/.pm2 0700 and dumps 0600; reloads when the ecosystem changes. */
+export class Pm2Apps extends HostResource<Pm2Observed> {
+  constructor(name: string, args: Pm2AppsArgs, opts?: pulumi.CustomResourceOptions) {
+    super("pm2Apps", "Pm2Apps", name, { ...args }, opts);
+  }
+}
+
+export type HealthArgs = { readonly [K in keyof Omit<HealthInputs, "connection" | "health">]: pulumi.Input<HealthInputs[K]> } & ConnectionArgs;
+
+/** Health checks as desired state: refresh checks, update waits for health or fails with logs. */
+export class Health extends HostResource<HealthObserved> {
+  constructor(name: string, args: HealthArgs, opts?: pulumi.CustomResourceOptions) {
+    super("health", "Health", name, { ...args }, opts);
+  }
+}
+
+export interface FactsArgs extends ConnectionArgs {
+  readonly supported?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** OS facts in one exec (id, version, arch, systemd, memory); refuses an unsupported OS. */
+export class HostFacts extends HostResource<Facts> {
+  constructor(name: string, args: FactsArgs, opts?: pulumi.CustomResourceOptions) {
+    super("facts", "Facts", name, { ...args }, opts);
   }
 }

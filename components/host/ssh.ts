@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { NodeSSH } from "node-ssh";
 import { fingerprint, fingerprintOf, parseHostKey } from "./hostkey";
@@ -38,8 +39,10 @@ function pool(): Pool {
   return (g.__hostformPool ??= { sessions: new Map(), opened: 0 });
 }
 
+/** Pool key: the same host reached with another key or user is another connection. */
 export function connectionKey(c: Connection): string {
-  return `${c.user ?? "root"}@${c.host}:${c.port ?? 22}#${c.hostKey.trim().split(/\s+/)[1] ?? ""}`;
+  const credential = c.privateKey !== undefined ? createHash("sha256").update(c.privateKey).digest("hex") : `path:${c.privateKeyPath}`;
+  return `${c.user ?? "root"}@${c.host}:${c.port ?? 22}#${c.hostKey.trim().split(/\s+/)[1] ?? ""}#${credential}`;
 }
 
 /** How many SSH connections this process has opened (the tests count them). */
@@ -122,7 +125,8 @@ function wrap(ssh: NodeSSH, where: string, sudo: boolean): Session & { dispose()
     try {
       // Never node-ssh's `cwd` (it runs the command even when cd fails): scripts cd themselves under set -e.
       const command = `${sudo ? "sudo -n " : ""}bash -c ${sh(text, true)}`;
-      const r = await ssh.execCommand(command, { stdin: stdin ?? "" });
+      // noTrim: node-ssh trims output by default, which would eat a file's trailing newline.
+      const r = await ssh.execCommand(command, { stdin: stdin ?? "", noTrim: true });
       return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
     } finally {
       release();

@@ -47,7 +47,9 @@ export class TestStack {
   }
 
   async pulumi(...args: string[]): Promise<Run> {
-    const r = await run("bash", [path.join(ROOT, "scripts/pulumi.sh"), ...args, "--stack", this.name, "--config-file", this.configFile, "--non-interactive"], {
+    // `stack …` subcommands take no --config-file.
+    const config = args[0] === "stack" ? [] : ["--config-file", this.configFile];
+    const r = await run("bash", [path.join(ROOT, "scripts/pulumi.sh"), ...args, "--stack", this.name, ...config, "--non-interactive"], {
       cwd: this.program,
       env: { PULUMI_BACKEND_URL: `file://${this.backend}`, PULUMI_CONFIG_PASSPHRASE: this.passphrase },
     });

@@ -26,7 +26,7 @@ describe("file kind against the local shell", () => {
     const i: FileInputs = { connection, path, content: "line 1\n$(id) `id`\n", mode: "0640" };
     const before = await file.observe(localSession, i);
     expect(file.drifted(i, before)).toEqual(["content"]);
-    await file.converge(localSession, i, before);
+    await file.converge(localSession, i, before, false);
     expect(readFileSync(path, "utf8")).toBe("line 1\n$(id) `id`\n");
     expect((statSync(path).mode & 0o777).toString(8)).toBe("640");
     const after = await file.observe(localSession, i);
@@ -37,12 +37,12 @@ describe("file kind against the local shell", () => {
   it("sees mode drift and repairs it without rewriting", async () => {
     const path = join(dir(), "f");
     const i: FileInputs = { connection, path, content: "x\n" };
-    await file.converge(localSession, i, await file.observe(localSession, i));
+    await file.converge(localSession, i, await file.observe(localSession, i), false);
     localSession.exec(`chmod 0666 '${path}'`);
     const drifted = await file.observe(localSession, i);
     expect(file.drifted(i, drifted)).toEqual(["mode"]);
     expect(file.asInputs(i, drifted).mode).toBe("0666");
-    await file.converge(localSession, i, drifted);
+    await file.converge(localSession, i, drifted, false);
     expect((statSync(path).mode & 0o777).toString(8)).toBe("644");
   });
 
@@ -59,7 +59,7 @@ describe("file kind against the local shell", () => {
   it("secret files: never read back, default 0600, drift shown without content", async () => {
     const path = join(dir(), "secret.env");
     const i: FileInputs = { connection, path, content: "TOKEN=s3cr3t\n", secret: true };
-    await file.converge(localSession, i, await file.observe(localSession, i));
+    await file.converge(localSession, i, await file.observe(localSession, i), false);
     const o = await file.observe(localSession, i);
     expect(o.content).toBeUndefined();
     expect(o.mode).toBe("0600");

@@ -25,7 +25,8 @@ export interface Kind<I extends BaseInputs, O> {
   observe(s: Session, inputs: I): Promise<O>;
   /** Names of the managed properties where what is on the host differs from the inputs. */
   drifted(inputs: I, observed: O): string[];
-  converge(s: Session, inputs: I, observed: O): Promise<void>;
+  /** `settingsChanged`: inputs that are not host state changed (triggers, commands), so steps rerun. */
+  converge(s: Session, inputs: I, observed: O, settingsChanged: boolean): Promise<void>;
   remove(s: Session, inputs: I, observed: O | undefined): Promise<void>;
   /** What is on the host, written as inputs, so a refreshed preview shows a readable diff. */
   asInputs(inputs: I, observed: O): I;

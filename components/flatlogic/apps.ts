@@ -1,0 +1,91 @@
+/** The four PM2 apps of the standard Flatlogic VM (runbook: Process Manager, FFmpeg guardrails). */
+import type { Pm2App } from "./pm2";
+import { isPlainPath, isPort, isPositiveInt, isUserName, Problems, show } from "./validate";
+
+/** Backend settings that keep reverse-video generation from taking the VM down (June 2026 OOM). */
+export interface FfmpegGuardrails {
+  /** FFMPEG_REVERSE_TIMEOUT_MS: the reversal's ffmpeg is killed after this long. */
+  readonly reverseTimeoutMs: number;
+  /** FFPROBE_TIMEOUT_MS: limit for metadata extraction. */
+  readonly ffprobeTimeoutMs: number;
+  /** FFMPEG_BREAKER_FAILURE_THRESHOLD: consecutive failures that open the circuit breaker. */
+  readonly breakerFailureThreshold: number;
+  /** FFMPEG_BREAKER_COOLDOWN_MS: how long an open breaker refuses new jobs. */
+  readonly breakerCooldownMs: number;
+  /** FFMPEG_BREAKER_SUCCESS_THRESHOLD: successes in half-open state that close it again. */
+  readonly breakerSuccessThreshold: number;
+}
+
+/**
+ * The two timeouts are the runbook's defaults. The runbook names the breaker settings without
+ * values; these are hostform's choice, overridable through `ffmpeg`: open after 3 consecutive
+ * failures (a 3.8 GiB VM cannot afford many failed heavy jobs), refuse new jobs for 60 s, close
+ * again after 1 successful trial.
+ */
+export const FFMPEG_GUARDRAIL_DEFAULTS: FfmpegGuardrails = {
+  reverseTimeoutMs: 600_000,
+  ffprobeTimeoutMs: 30_000,
+  breakerFailureThreshold: 3,
+  breakerCooldownMs: 60_000,
+  breakerSuccessThreshold: 1,
+};
+
+const FFMPEG_ENV: Record<keyof FfmpegGuardrails, string> = {
+  reverseTimeoutMs: "FFMPEG_REVERSE_TIMEOUT_MS",
+  ffprobeTimeoutMs: "FFPROBE_TIMEOUT_MS",
+  breakerFailureThreshold: "FFMPEG_BREAKER_FAILURE_THRESHOLD",
+  breakerCooldownMs: "FFMPEG_BREAKER_COOLDOWN_MS",
+  breakerSuccessThreshold: "FFMPEG_BREAKER_SUCCESS_THRESHOLD",
+};
+
+export interface FlatlogicAppsArgs {
+  /** The user owning ~/executor ("ubuntu"). */
+  readonly user: string;
+  /** The executor's git workspace ("/home/ubuntu/executor/workspace"). */
+  readonly workspace: string;
+  /** The active release's frontend, ".../frontend-releases/<release-id>/frontend". */
+  readonly frontendDir: string;
+  readonly frontendPort?: number;
+  readonly backendPort?: number;
+  /** The backend's secrets (DB password, tokens…) as KEY=VALUE lines, read by PM2 at start. */
+  readonly backendEnvFile: string;
+  readonly ffmpeg?: Partial<FfmpegGuardrails>;
+}
+
+const npmStart = { script: "npm", args: ["run", "start"] } as const;
+
+/** frontend-dev, backend-dev, fl-telemetry and fl-executor, named as the runbook and the VM image expect. */
+export function flatlogicApps(a: FlatlogicAppsArgs): Pm2App[] {
+  const frontendPort = a.frontendPort ?? 3001;
+  const backendPort = a.backendPort ?? 3000;
+  const ffmpeg: FfmpegGuardrails = { ...FFMPEG_GUARDRAIL_DEFAULTS, ...a.ffmpeg };
+  const p = new Problems();
+  p.check(isUserName(a.user), `user ${show(a.user)} is not a user name: give a Debian user name like "ubuntu"`);
+  for (const key of ["workspace", "frontendDir", "backendEnvFile"] as const) {
+    p.check(isPlainPath(a[key]), `${key} ${show(a[key])} must be an absolute path of [A-Za-z0-9._+@/-]`);
+  }
+  p.check(isPort(frontendPort), `frontendPort ${show(frontendPort)} is not a port: give an integer from 1 to 65535`);
+  p.check(isPort(backendPort), `backendPort ${show(backendPort)} is not a port: give an integer from 1 to 65535`);
+  for (const key of Object.keys(FFMPEG_ENV) as (keyof FfmpegGuardrails)[]) {
+    p.check(isPositiveInt(ffmpeg[key]), `ffmpeg.${key} ${show(ffmpeg[key])} must be a positive integer`);
+  }
+  p.done("flatlogicApps");
+  const workspace = a.workspace.replace(/\/+$/, "");
+  return [
+    // The production server (`next start`), never `next dev`: the dev server shows its indicator.
+    { name: "frontend-dev", cwd: a.frontendDir, ...npmStart, env: { FRONT_PORT: String(frontendPort) } },
+    {
+      name: "backend-dev",
+      cwd: `${workspace}/backend`,
+      ...npmStart,
+      env: {
+        NODE_ENV: "dev_stage",
+        PORT: String(backendPort),
+        ...Object.fromEntries((Object.keys(FFMPEG_ENV) as (keyof FfmpegGuardrails)[]).map((k) => [FFMPEG_ENV[k], String(ffmpeg[k])])),
+      },
+      envFile: a.backendEnvFile,
+    },
+    { name: "fl-telemetry", cwd: `${workspace}/telemetry`, ...npmStart, env: { TELEMETRY_GRPC_PORT: "4317", TELEMETRY_HTTP_PORT: "4318" } },
+    { name: "fl-executor", cwd: `/home/${a.user}/executor`, script: "executor.js", env: {} },
+  ];
+}

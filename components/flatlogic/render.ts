@@ -1,0 +1,13 @@
+/**
+ * Pure renderers for the Flatlogic VM topology (the VM deployment runbook): the text of every
+ * file hostform ships there, and the release naming. No I/O; each value is validated first and
+ * every problem of a call is reported in one RenderError.
+ */
+export { apacheModules, CLOUDFLARE_IP_RANGES, renderApacheVhost } from "./apache";
+export type { ApacheVhostArgs } from "./apache";
+export { pm2UnitName, renderEcosystem, renderPm2SystemdUnit } from "./pm2";
+export type { Pm2App, Pm2UnitArgs } from "./pm2";
+export { FFMPEG_GUARDRAIL_DEFAULTS, flatlogicApps } from "./apps";
+export type { FfmpegGuardrails, FlatlogicAppsArgs } from "./apps";
+export { isReleaseId, releaseId, releasesToPrune } from "./releases";
+export { RenderError } from "./validate";
