@@ -54,7 +54,9 @@ async function provision(rec: HostRecord): Promise<SandboxHost> {
 
 // nspawn's empty tmpfs /run lacks what a Docker-style image ships and tmpfiles
 // would create: /run/sshd (privilege separation), /run/lock (= /var/lock).
-const CONTAINER_INIT = "mkdir -p /run/sshd /run/lock && chmod 1777 /run/lock && exec /usr/sbin/sshd -D -e";
+// Like Vast.ai, a container runs /root/onstart.sh (if present) at every start, beside sshd.
+const CONTAINER_INIT = "mkdir -p /run/sshd /run/lock && chmod 1777 /run/lock && "
+  + "{ if [ -x /root/onstart.sh ]; then /root/onstart.sh >/var/log/onstart.log 2>&1 & fi; } && exec /usr/sbin/sshd -D -e";
 
 export function nspawnArgs(name: string, flavor: Flavor, root: string): string[] {
   const common = [
