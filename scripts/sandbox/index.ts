@@ -20,6 +20,7 @@ export type { Flavor } from "./naming.js";
 export type { SandboxHost } from "./state.js";
 export { DEFAULT_HOSTS } from "./naming.js";
 export { ensureRootfs } from "./rootfs.js";
+export { publishRepo, type PublishedRepo } from "./git.js";
 
 /**
  * Serialize everything done to one host across processes: two test workers

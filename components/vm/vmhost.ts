@@ -1,0 +1,64 @@
+import * as pulumi from "@pulumi/pulumi";
+import { script } from "../host/quote";
+import { AptPackages, HostFacts, Step } from "../host/resources";
+import type { Connection } from "../host/ssh";
+import { NODE_DEFAULTS, type NodeRuntime, nodeBinDir, nodeCheck, nodeInstall } from "./node";
+
+export interface VmHostArgs {
+  /** How to reach the host (host key pinned). */
+  readonly connection: pulumi.Input<Connection>;
+  /** "systemd", or "container": no init system (Vast.ai). */
+  readonly flavor: "systemd" | "container";
+  /** Debian packages every host gets. */
+  readonly basePackages?: string[];
+  /** The user the apps run as. */
+  readonly appUser?: string;
+  /** The Node.js runtime the apps need (the runbook: 20.x). */
+  readonly node?: Partial<NodeRuntime>;
+}
+
+export const BASE_PACKAGES = ["ca-certificates", "curl", "git", "gnupg", "jq", "rsync", "xz-utils"];
+
+/** A host: pinned connection, OS facts, base packages, the app user and Node.js. */
+export class VmHost extends pulumi.ComponentResource {
+  readonly connection: pulumi.Input<Connection>;
+  readonly flavor: "systemd" | "container";
+  readonly appUser: string;
+  readonly home: string;
+  readonly node: NodeRuntime;
+  readonly nodeBinDir: string;
+  readonly facts: HostFacts;
+  /** What later resources of this host wait for: packages, user and node in place. */
+  readonly ready: pulumi.Resource[];
+
+  constructor(name: string, args: VmHostArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hostform:vm:VmHost", name, {}, opts);
+    const connection = args.connection;
+    this.connection = connection;
+    this.flavor = args.flavor;
+    this.appUser = args.appUser ?? "ubuntu";
+    this.home = `/home/${this.appUser}`;
+    this.node = { ...NODE_DEFAULTS, ...args.node };
+    this.nodeBinDir = nodeBinDir(this.node);
+    const parent = { parent: this };
+
+    this.facts = new HostFacts(`${name}-facts`, { connection }, parent);
+    const base = new AptPackages(`${name}-base-packages`, { connection, packages: args.basePackages ?? BASE_PACKAGES }, { ...parent, dependsOn: [this.facts] });
+    const user = new Step(`${name}-user`, {
+      connection,
+      title: `user ${this.appUser}`,
+      check: script`id -u ${this.appUser} >/dev/null 2>&1 && test -d ${this.home}`,
+      run: script`id -u ${this.appUser} >/dev/null 2>&1 || useradd --create-home --shell /bin/bash ${this.appUser}
+mkdir -p ${this.home} && chown ${this.appUser}: ${this.home}`,
+    }, { ...parent, dependsOn: [this.facts] });
+    const node = new Step(`${name}-node`, {
+      connection,
+      title: `node ${this.node.source === "npm-registry" ? this.node.version : `${this.node.version.split(".")[0]}.x`}`,
+      check: nodeCheck(this.node),
+      run: nodeInstall(this.node),
+      triggers: { version: this.node.version, source: this.node.source },
+    }, { ...parent, dependsOn: [base] });
+    this.ready = [base, user, node];
+    this.registerOutputs({ facts: this.facts.observed });
+  }
+}
