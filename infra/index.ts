@@ -1,7 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
-import { loadConfig } from "./config";
+import { ConfigError, loadConfig, type StackConfig } from "./config";
 import { buildHosts } from "./hosts";
 
-const config = loadConfig(new pulumi.Config("hostform"), path.resolve(__dirname, ".."));
-export const hosts = buildHosts(config, pulumi.getStack());
+function config(): StackConfig {
+  try {
+    return loadConfig(new pulumi.Config("hostform"), path.resolve(__dirname, ".."));
+  } catch (e) {
+    // A config problem is the operator's to fix: say what, without a stack trace.
+    if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
+    throw e;
+  }
+}
+
+export const hosts = buildHosts(config(), pulumi.getStack());

@@ -50,6 +50,8 @@ export interface FlatlogicAppsArgs {
   /** The backend's secrets (DB password, tokens…) as KEY=VALUE lines, read by PM2 at start. */
   readonly backendEnvFile: string;
   readonly ffmpeg?: Partial<FfmpegGuardrails>;
+  /** The folder of the VM image's executor.js (/home/<user>/executor). */
+  readonly executorDir?: string;
 }
 
 const npmStart = { script: "npm", args: ["run", "start"] } as const;
@@ -86,6 +88,6 @@ export function flatlogicApps(a: FlatlogicAppsArgs): Pm2App[] {
       envFile: a.backendEnvFile,
     },
     { name: "fl-telemetry", cwd: `${workspace}/telemetry`, ...npmStart, env: { TELEMETRY_GRPC_PORT: "4317", TELEMETRY_HTTP_PORT: "4318" } },
-    { name: "fl-executor", cwd: `/home/${a.user}/executor`, script: "executor.js", env: {} },
+    { name: "fl-executor", cwd: a.executorDir ?? `/home/${a.user}/executor`, script: "executor.js", env: {} },
   ];
 }

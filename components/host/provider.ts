@@ -82,7 +82,7 @@ export async function check(name: KindName, _olds: Props, news: Props): Promise<
 
 export async function create(name: KindName, inputs: Props): Promise<pulumi.dynamic.CreateResult> {
   const kind = kindOf(name);
-  return { id: kind.id(inputs), outs: await converge(kind, inputs, true) };
+  return { id: kind.id(inputs), outs: await converge(kind, inputs, false) };
 }
 
 async function converge(kind: Kind<Props, unknown>, inputs: Props, settingsChanged: boolean): Promise<Outs> {

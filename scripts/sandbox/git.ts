@@ -22,7 +22,10 @@ export function publishRepo(host: SandboxHost, source: string, remote: string): 
   const sshCmd = `ssh -i ${host.privateKeyPath} -o UserKnownHostsFile=${known} -o StrictHostKeyChecking=yes -o BatchMode=yes -p ${host.port}`;
   const env = { ...process.env, GIT_SSH_COMMAND: sshCmd, GIT_AUTHOR_NAME: "hostform", GIT_AUTHOR_EMAIL: "hostform@localhost", GIT_COMMITTER_NAME: "hostform", GIT_COMMITTER_EMAIL: "hostform@localhost" };
   const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, env, encoding: "utf8" }).trim();
-  execFileSync("ssh", [...sshCmd.split(" ").slice(1), `${host.user}@${host.address}`, `test -d '${remote}' || git init --bare -q -b main '${remote}'`], { stdio: "pipe" });
+  execFileSync("ssh", [...sshCmd.split(" ").slice(1), `${host.user}@${host.address}`, `test -d '${remote}' || git init --bare -q -b main '${remote}'; `
+    // The repository belongs to root; the app user pulls from it, and git refuses another owner's
+    // repository unless it is named safe (a real forge is a URL and needs none of this).
+    + `git config --system --get-all safe.directory | grep -qx '${remote}' || git config --system --add safe.directory '${remote}'`], { stdio: "pipe" });
   git("init", "-q", "-b", "main");
   const commit = (message: string) => {
     git("add", "-A");

@@ -29,6 +29,27 @@ async function attach(rec: HostRecord): Promise<void> {
   await mountOverlay(rootfsDir, p.upper, p.work, p.root);
   // The machine's resolver, refreshed at every boot like DHCP would.
   writeInRoot(p.root, "etc/resolv.conf", fs.readFileSync("/etc/resolv.conf", "utf8"));
+  trustMachineCAs(p.root);
+}
+
+/**
+ * The machine reaches HTTPS registries through CAs of its own (an egress proxy's); hosts get the
+ * same trust, like hosts built from a company image: the local CA files (kept by
+ * update-ca-certificates when apt refreshes the bundle) and the current bundle itself.
+ */
+function trustMachineCAs(root: string): void {
+  const local = "/usr/local/share/ca-certificates";
+  if (!fs.existsSync(local)) return;
+  for (const f of fs.readdirSync(local).filter((n) => n.endsWith(".crt"))) {
+    writeInRoot(root, `usr/local/share/ca-certificates/${f}`, fs.readFileSync(`${local}/${f}`, "utf8"));
+  }
+  const bundle = "/etc/ssl/certs/ca-certificates.crt";
+  if (!fs.existsSync(bundle)) return;
+  writeInRoot(root, "etc/ssl/certs/ca-certificates.crt", fs.readFileSync(bundle, "utf8"));
+  // Node.js does not read the system store: point it there, as this machine does.
+  const env = path.join(root, "etc/environment");
+  const current = fs.existsSync(env) ? fs.readFileSync(env, "utf8") : "";
+  if (!current.includes("NODE_EXTRA_CA_CERTS=")) fs.appendFileSync(env, `NODE_EXTRA_CA_CERTS=${bundle}\n`);
 }
 
 /** First boot only: identity and fresh keys, all in place before sshd starts. */

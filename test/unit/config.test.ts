@@ -13,7 +13,7 @@ const raw = (values: Record<string, unknown>): RawConfig => ({
 describe("stack config", () => {
   it("returns typed hosts with defaults", () => {
     const c = loadConfig(raw({ hosts: [{ name: "web-1", address: "198.18.0.10", hostKey: KEY, privateKeyPath: "~/.ssh/k" }] }), "/p");
-    expect(c.hosts).toEqual([{ name: "web-1", flavor: "systemd", connection: { host: "198.18.0.10", port: 22, user: "root", hostKey: KEY, privateKeyPath: "~/.ssh/k" } }]);
+    expect(c.hosts).toEqual([{ name: "web-1", flavor: "systemd", role: "none", connection: { host: "198.18.0.10", port: 22, user: "root", hostKey: KEY, privateKeyPath: "~/.ssh/k" } }]);
   });
 
   it("lists every bad key at once, each with what to do", () => {
@@ -44,7 +44,7 @@ describe("stack config", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "hf-inv-"));
     writeFileSync(path.join(dir, "inv.json"), JSON.stringify({ hosts: { duel: { address: "10.231.2.2", port: 22, user: "root", hostPublicKey: KEY, privateKeyPath: "/k", flavor: "container" } } }));
     const c = loadConfig(raw({ inventoryFile: "inv.json", hosts: [{ name: "duel" }] }), dir);
-    expect(c.hosts[0]).toEqual({ name: "duel", flavor: "container", connection: { host: "10.231.2.2", port: 22, user: "root", hostKey: KEY, privateKeyPath: "/k" } });
+    expect(c.hosts[0]).toEqual({ name: "duel", flavor: "container", role: "none", connection: { host: "10.231.2.2", port: 22, user: "root", hostKey: KEY, privateKeyPath: "/k" } });
     expect(() => loadConfig(raw({ inventoryFile: "inv.json", hosts: [{ name: "other", flavor: "systemd" }] }), dir)).toThrow(
       'hostform:hosts[0]: host "other" is not in the inventory inv.json; start it with: npm run sandbox -- up other:systemd',
     );

@@ -43,6 +43,7 @@ export const facts: Kind<FactsInputs, Facts> = {
   },
   drifted: (i, o) => (supportedOf(i).includes(o.id) ? [] : ["os"]),
   async converge(_s, i, o) {
+    if (facts.drifted(i, o).length === 0) return;
     throw new Error(`${i.connection.host} runs ${o.id} ${o.version}; hostform supports ${supportedOf(i).join(", ")} here`);
   },
   async remove() {},

@@ -1,0 +1,109 @@
+import * as pulumi from "@pulumi/pulumi";
+import { script } from "../host/quote";
+import { pm2As } from "../host/kinds/pm2";
+import { Step } from "../host/resources";
+import type { VmHost } from "../vm/vmhost";
+
+export interface AppCodeArgs {
+  readonly host: VmHost;
+  /** Git remote the host pulls from (a URL, or a path on the host). */
+  readonly repo: string;
+  /** Branch or tag to deploy. */
+  readonly ref: string;
+  /** The executor workspace: a checkout of the repository. */
+  readonly workspace: string;
+  /** Where immutable frontend releases are built. */
+  readonly releasesDir: string;
+  /** Releases kept (FRONTEND_RELEASES_KEEP); the active one is never deleted. */
+  readonly keep: number;
+  /** A retained release id to run instead of the newest build: rollback. */
+  readonly pin?: string;
+  /** pm2, to switch frontend-dev to a new release. */
+  readonly pm2Bin: string;
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export const ENV_FILES = [".env", ".env.local", ".env.production", ".env.production.local"];
+
+/** Shell helpers shared by the code and release scripts: git and npm as the app user. */
+function prelude(a: AppCodeArgs): string {
+  const h = a.host;
+  return script`u=${h.appUser}; ws=${a.workspace}; repo=${a.repo}; ref=${a.ref}; rel=${a.releasesDir}
+as_user() { runuser -u "$u" -- env HOME=${h.home} PATH=${h.nodeBinDir}:/usr/local/bin:/usr/bin:/bin "$@"; }
+g() { as_user git "$@"; }
+`;
+}
+
+/**
+ * The app's code: the workspace checked out at the wanted ref (backend and telemetry dependencies
+ * installed), and the frontend as immutable releases <timestamp>-<sha> built from it.
+ */
+export class AppCode extends pulumi.ComponentResource {
+  readonly workspace: Step;
+  readonly release: Step;
+  /** The active release's frontend, through the `current` link the release step switches. */
+  readonly frontendDir: string;
+
+  constructor(name: string, args: AppCodeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hostform:flatlogic:AppCode", name, {}, opts);
+    const h = args.host;
+    const parent = { parent: this };
+    this.frontendDir = `${args.releasesDir}/current/frontend`;
+    const pre = prelude(args);
+
+    this.workspace = new Step(`${name}-workspace`, {
+      connection: h.connection,
+      title: `workspace at ${args.ref}`,
+      check: pre + `want=$(g ls-remote "$repo" "$ref" | awk 'NR==1 {print $1}')
+[ -n "$want" ] || { echo "ref $ref not found in $repo" >&2; exit 2; }
+test "$(g -C "$ws" rev-parse HEAD 2>/dev/null)" = "$want"
+`,
+      run: pre + `install -d -o "$u" -g "$u" "$(dirname "$ws")"
+if [ ! -d "$ws/.git" ]; then g clone -q --no-checkout "$repo" "$ws"; fi
+g -C "$ws" fetch -q origin "$ref"
+g -C "$ws" checkout -q --force FETCH_HEAD
+for d in backend telemetry; do
+  if [ -f "$ws/$d/package-lock.json" ]; then (cd "$ws/$d" && as_user npm ci --no-audit --no-fund --loglevel=error >/dev/null); fi
+done
+`,
+      triggers: { repo: args.repo, ref: args.ref },
+    }, { ...parent, dependsOn: [...h.ready, ...(args.dependsOn ?? [])] });
+
+    const pm2 = (cmd: string) => pm2As({ user: h.appUser, home: h.home, pm2Bin: args.pm2Bin, nodeBinDir: h.nodeBinDir }, cmd);
+    const target = args.pin
+      ? script`target="$rel"/${args.pin}
+test -f "$target/frontend/.hostform-release" || { echo "release ${args.pin} is not retained on the host; retained: $(ls "$rel" | tr '\\n' ' ')" >&2; exit 3; }
+`
+      : `sha=$(g -C "$ws" rev-parse HEAD 2>/dev/null) || exit 1
+target=$({ ls -1d "$rel"/*-"\${sha:0:12}" 2>/dev/null || :; } | sort | tail -n 1)
+`;
+    this.release = new Step(`${name}-release`, {
+      connection: h.connection,
+      title: "frontend release",
+      check: pre + target.replace(/exit 3/, "exit 1") + `[ -n "$target" ] && test -f "$target/frontend/.hostform-release" && test "$(readlink "$rel/current")" = "$target"
+`,
+      run: pre + target + (args.pin ? "" : `if [ -z "$target" ] || [ ! -f "$target/frontend/.hostform-release" ]; then
+  target="$rel/$(date -u +%Y%m%d%H%M%S)-\${sha:0:12}"
+  install -d -o "$u" -g "$u" "$rel" "$target"
+  g -C "$ws" archive HEAD frontend | as_user tar -x -C "$target"
+  for f in ${ENV_FILES.join(" ")}; do if [ -f "$ws/frontend/$f" ]; then as_user cp -p "$ws/frontend/$f" "$target/frontend/"; fi; done
+  (cd "$target/frontend" && as_user npm ci --no-audit --no-fund --loglevel=error >/dev/null && as_user npm run build >/dev/null)
+  rm -rf -- "$target/frontend/.next" "$target/frontend/.turbo" "$target/frontend/build/cache"
+  as_user touch "$target/frontend/.hostform-release"
+fi
+`) + `as_user ln -sfn "$target" "$rel/current.new" && mv -T "$rel/current.new" "$rel/current"
+pid=$(cat ${h.home}/.pm2/pm2.pid 2>/dev/null || :)
+if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ${pm2("describe frontend-dev")} >/dev/null 2>&1; then
+  ${pm2("restart frontend-dev --update-env")} >/dev/null
+  ${pm2("save --force")} >/dev/null
+fi
+active=$(basename "$target")
+ls -1 "$rel" | { grep -E '^[0-9]{14}-[0-9a-f]{12}$' || :; } | sort -r | tail -n +${args.keep + 1} | while read -r old; do
+  if [ "$old" != "$active" ]; then rm -rf -- "\${rel:?}/$old"; fi
+done
+`,
+      triggers: { ref: args.ref, pin: args.pin ?? null, keep: args.keep },
+    }, { ...parent, dependsOn: [this.workspace] });
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,100 @@
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { CloudflareDns } from "../dns/cloudflare";
+import { Health } from "../host/resources";
+import type { Connection } from "../host/ssh";
+import type { NodeRuntime } from "../vm/node";
+import { Pm2SystemdUnit } from "../vm/pm2";
+import { SecretsFile } from "../vm/secrets";
+import { VmHost } from "../vm/vmhost";
+import { type FfmpegGuardrails, flatlogicApps } from "./apps";
+import { AppCode } from "./code";
+import { ApacheReverseProxy } from "./proxy";
+
+/** Every setting of the Flatlogic VM topology; defaults are the runbook's (infra/config.ts). */
+export interface FlatlogicSettings {
+  readonly serverName: string;
+  readonly repo: string;
+  readonly ref: string;
+  readonly releasesKeep: number;
+  readonly frontendRelease?: string;
+  readonly appUser: string;
+  readonly node: NodeRuntime;
+  readonly pm2Version: string;
+  readonly frontendPort: number;
+  readonly backendPort: number;
+  readonly behindCloudflare: boolean;
+  readonly extraApacheConfig?: string;
+  readonly ffmpeg: FfmpegGuardrails;
+  readonly cloudflare?: { readonly zoneId: string; readonly recordName: string };
+  readonly healthTimeoutSeconds: number;
+  /** Where executor.js lives: the VM image's ~/executor by default; "workspace" takes it from the repository. */
+  readonly executorFrom: "image" | "workspace";
+}
+
+export interface FlatlogicHostArgs {
+  readonly connection: pulumi.Input<Connection>;
+  readonly flavor: "systemd" | "container";
+  /** The address the public name points at, and where the exported URLs go. */
+  readonly address: string;
+  readonly settings: FlatlogicSettings;
+  /** The backend's environment secrets (DB password, tokens…). */
+  readonly backendEnv: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** Cloudflare → Apache :80 → Next.js :3001 and API :3000, PM2 under systemd: the runbook's VM. */
+export class FlatlogicHost extends pulumi.ComponentResource {
+  readonly urls: Record<string, string>;
+
+  constructor(name: string, args: FlatlogicHostArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hostform:flatlogic:FlatlogicHost", name, {}, opts);
+    const s = args.settings;
+    const parent = { parent: this };
+    const host = new VmHost(`${name}-vm`, { connection: args.connection, flavor: args.flavor, appUser: s.appUser, node: s.node }, parent);
+    const executor = `${host.home}/executor`;
+    const workspace = `${executor}/workspace`;
+    const pm2Bin = "/opt/hostform/pm2/lib/node_modules/pm2/bin/pm2";
+
+    const secrets = new SecretsFile(`${name}-backend-env`, {
+      connection: args.connection, path: `${executor}/backend.env`, values: args.backendEnv, owner: s.appUser,
+    }, { ...parent, dependsOn: host.ready });
+    const code = new AppCode(`${name}-code`, {
+      host, repo: s.repo, ref: s.ref, workspace, releasesDir: `${executor}/frontend-releases`,
+      keep: s.releasesKeep, pin: s.frontendRelease, pm2Bin, dependsOn: [secrets],
+    }, parent);
+    const apps = flatlogicApps({
+      user: s.appUser, workspace, frontendDir: code.frontendDir, frontendPort: s.frontendPort, backendPort: s.backendPort,
+      backendEnvFile: secrets.path, ffmpeg: s.ffmpeg, executorDir: s.executorFrom === "workspace" ? `${workspace}/executor` : executor,
+    });
+    const pm2 = new Pm2SystemdUnit(`${name}-pm2`, {
+      host, version: s.pm2Version, apps, revision: `${s.ref}@${s.frontendRelease ?? "newest"}`, dependsOn: [code.release],
+    }, parent);
+    const apache = new ApacheReverseProxy(`${name}-apache`, {
+      host,
+      vhost: { serverName: s.serverName, frontendPort: s.frontendPort, backendPort: s.backendPort, behindCloudflare: s.behindCloudflare },
+      extraConfig: s.extraApacheConfig,
+    }, parent);
+
+    const checks = [
+      { name: "frontend", url: `http://127.0.0.1:${s.frontendPort}/`, status: 200 },
+      { name: "api-auth", url: `http://127.0.0.1:${s.backendPort}/api/auth/me`, status: 401 },
+      { name: "apache", url: "http://127.0.0.1:80/", status: 200 },
+    ];
+    new Health(`${name}-health`, {
+      connection: args.connection, checks, timeoutSeconds: s.healthTimeoutSeconds,
+      pm2: { user: s.appUser, home: host.home, pm2Bin, nodeBinDir: host.nodeBinDir, apps: apps.map((a) => a.name) },
+      generation: createHash("sha256").update(JSON.stringify({ ref: s.ref, pin: s.frontendRelease, apps })).digest("hex").slice(0, 16),
+    }, { ...parent, dependsOn: [pm2, apache] });
+
+    if (s.cloudflare) {
+      new CloudflareDns(`${name}-dns`, { zoneId: s.cloudflare.zoneId, name: s.cloudflare.recordName, address: args.address }, parent);
+    }
+    this.urls = {
+      public: `http://${args.address}/`,
+      api: `http://${args.address}/api/auth/me`,
+      frontend: `http://${args.address}:${s.frontendPort}/`,
+      backend: `http://${args.address}:${s.backendPort}/api/auth/me`,
+    };
+    this.registerOutputs({ urls: this.urls });
+  }
+}

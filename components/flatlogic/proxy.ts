@@ -1,0 +1,59 @@
+import * as pulumi from "@pulumi/pulumi";
+import { script } from "../host/quote";
+import { AptPackages, File, Service, Step } from "../host/resources";
+import type { VmHost } from "../vm/vmhost";
+import { type ApacheVhostArgs, apacheModules, renderApacheVhost } from "./apache";
+
+export interface ApacheReverseProxyArgs {
+  readonly host: VmHost;
+  readonly vhost: ApacheVhostArgs;
+  /** Directives appended inside the vhost, for what the template does not cover. */
+  readonly extraConfig?: string;
+  /** The site's name under /etc/apache2/sites-available. */
+  readonly site?: string;
+}
+
+/**
+ * Apache on :80 in front of the apps: the required modules, the vhost, the site enabled (and the
+ * default site disabled). `apachectl configtest` runs before every reload: a config that fails it
+ * is put back and never loaded, so the old one keeps serving.
+ */
+export class ApacheReverseProxy extends pulumi.ComponentResource {
+  readonly vhost: File;
+  constructor(name: string, args: ApacheReverseProxyArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hostform:flatlogic:ApacheReverseProxy", name, {}, opts);
+    const h = args.host;
+    const connection = h.connection;
+    const parent = { parent: this };
+    const site = args.site ?? "hostform-app";
+    const conf = `/etc/apache2/sites-available/${site}.conf`;
+    const systemd = h.flavor === "systemd";
+    const reload = systemd ? "systemctl reload apache2" : "apachectl graceful";
+
+    const pkg = new AptPackages(`${name}-apache2`, { connection, packages: ["apache2"] }, { ...parent, dependsOn: h.ready });
+    const modules = apacheModules(args.vhost);
+    const mods = new Step(`${name}-modules`, {
+      connection,
+      title: `apache modules ${modules.join(" ")}`,
+      check: script`for m in ${modules}; do test -e /etc/apache2/mods-enabled/"$m".load || exit 1; done`,
+      run: script`a2enmod -q ${modules} >/dev/null`,
+    }, { ...parent, dependsOn: [pkg] });
+    const text = renderApacheVhost(args.vhost).replace(/<\/VirtualHost>\s*$/, (end) => (args.extraConfig ? `    ${args.extraConfig.trim().split("\n").join("\n    ")}\n${end}` : end));
+    this.vhost = new File(`${name}-vhost`, {
+      connection, path: conf, content: text,
+      verifyCommand: "apachectl configtest",
+      onChangeCommand: `if ${systemd ? "systemctl is-active --quiet apache2" : "pgrep -x apache2 >/dev/null"}; then ${reload}; fi`,
+    }, { ...parent, dependsOn: [mods] });
+    const enabled = new Step(`${name}-site`, {
+      connection,
+      title: `apache site ${site}`,
+      check: script`test -L ${`/etc/apache2/sites-enabled/${site}.conf`} && ! test -e /etc/apache2/sites-enabled/000-default.conf`,
+      run: script`a2ensite -q ${site} >/dev/null
+a2dissite -q 000-default >/dev/null 2>&1 || :
+apachectl configtest
+` + `if ${systemd ? "systemctl is-active --quiet apache2" : "pgrep -x apache2 >/dev/null"}; then ${reload}; fi`,
+    }, { ...parent, dependsOn: [this.vhost] });
+    new Service(`${name}-service`, { connection, name: "apache2", manager: systemd ? "systemd" : "initd" }, { ...parent, dependsOn: [enabled] });
+    this.registerOutputs({});
+  }
+}

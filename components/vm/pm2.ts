@@ -1,0 +1,75 @@
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { type Pm2App, pm2UnitName, renderEcosystem, renderPm2SystemdUnit } from "../flatlogic/pm2";
+import { script } from "../host/quote";
+import { File, Pm2Apps, Step, SystemdUnit } from "../host/resources";
+import type { VmHost } from "./vmhost";
+
+export interface Pm2Args {
+  readonly host: VmHost;
+  /** The pm2 version, pinned (npm). */
+  readonly version?: string;
+  readonly apps: Pm2App[];
+  /** Units the PM2 unit requires and starts after (xvfb.service on the duel stack). */
+  readonly requires?: string[];
+  /** Changes when the apps' code changes (a git ref, a release), so the apps are reloaded. */
+  readonly revision?: pulumi.Input<string>;
+  /** Resources the apps need before they start (code, releases, secrets). */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export const PM2_VERSION = "6.0.7";
+
+/**
+ * PM2 for the host's app user: pm2 installed at a pinned version, the pm2-<user> unit as
+ * `pm2 startup systemd` writes it (hosts with systemd), the ecosystem file, and the process list
+ * (every app online, saved after each change, ~/.pm2 0700 and its dumps 0600).
+ */
+export class Pm2SystemdUnit extends pulumi.ComponentResource {
+  readonly pm2Bin: string;
+  readonly ecosystemPath: string;
+  readonly apps: Pm2Apps;
+  readonly ecosystem: File;
+  readonly unit?: SystemdUnit;
+
+  constructor(name: string, args: Pm2Args, opts?: pulumi.ComponentResourceOptions) {
+    super("hostform:vm:Pm2SystemdUnit", name, {}, opts);
+    const h = args.host;
+    const version = args.version ?? PM2_VERSION;
+    const prefix = "/opt/hostform/pm2";
+    this.pm2Bin = `${prefix}/lib/node_modules/pm2/bin/pm2`;
+    this.ecosystemPath = `${h.home}/ecosystem.config.js`;
+    const parent = { parent: this };
+
+    const installed = new Step(`${name}-install`, {
+      connection: h.connection,
+      title: `pm2 ${version}`,
+      check: script`test "$(${`${h.nodeBinDir}/node`} -p 'require(process.argv[1]).version' ${`${prefix}/lib/node_modules/pm2/package.json`} 2>/dev/null)" = ${version}`,
+      run: script`PATH=${h.nodeBinDir}:$PATH npm install --global --prefix ${prefix} --no-audit --no-fund --loglevel=error ${`pm2@${version}`} >/dev/null
+ln -sf ${this.pm2Bin} /usr/local/bin/pm2`,
+      triggers: version,
+    }, { ...parent, dependsOn: h.ready });
+
+    const ecosystemText = renderEcosystem(args.apps);
+    this.ecosystem = new File(`${name}-ecosystem`, {
+      connection: h.connection, path: this.ecosystemPath, content: ecosystemText, mode: "0640", owner: h.appUser,
+    }, { ...parent, dependsOn: h.ready });
+
+    const deps: pulumi.Input<pulumi.Resource>[] = [installed, this.ecosystem, ...(args.dependsOn ?? [])];
+    if (h.flavor === "systemd") {
+      this.unit = new SystemdUnit(`${name}-unit`, {
+        connection: h.connection,
+        name: pm2UnitName(h.appUser),
+        content: renderPm2SystemdUnit({ user: h.appUser, home: h.home, pm2Bin: this.pm2Bin, nodeBinDir: h.nodeBinDir, requires: args.requires }),
+      }, { ...parent, dependsOn: [installed] });
+      deps.push(this.unit);
+    }
+    this.apps = new Pm2Apps(`${name}-apps`, {
+      connection: h.connection, user: h.appUser, home: h.home, pm2Bin: this.pm2Bin, nodeBinDir: h.nodeBinDir,
+      ecosystemPath: this.ecosystemPath, apps: args.apps.map((a) => a.name),
+      ecosystemSha256: pulumi.output(args.revision ?? "").apply((rev) => createHash("sha256").update(`${ecosystemText}\n${rev}`).digest("hex")),
+      manager: h.flavor === "systemd" ? "systemd" : "none", unitName: pm2UnitName(h.appUser),
+    }, { ...parent, dependsOn: deps });
+    this.registerOutputs({});
+  }
+}
