@@ -24,6 +24,11 @@ fi
 pulumi stack select --stack sandbox 2>/dev/null || pulumi stack init --stack sandbox >/dev/null
 echo "$generation" > .state/sandbox.generation
 
+# The Flatlogic host pulls its apps from a git repository: the stand-in apps, published once.
+if ! npx tsx scripts/sandbox.ts exec flatlogic -- test -d /srv/git/flatlogic.git 2>/dev/null; then
+  npx tsx scripts/sandbox-publish.ts flatlogic test/fixtures/flatlogic-app /srv/git/flatlogic.git >/dev/null
+fi
+
 say "3/3 pulumi up --stack sandbox"
 pulumi up --stack sandbox --yes --refresh --skip-preview
 say "done. Try: npm run drift -- --stack sandbox   (exit 0: hosts match the code)"

@@ -9,5 +9,4 @@ export { pm2UnitName, renderEcosystem, renderPm2SystemdUnit } from "./pm2";
 export type { Pm2App, Pm2UnitArgs } from "./pm2";
 export { FFMPEG_GUARDRAIL_DEFAULTS, flatlogicApps } from "./apps";
 export type { FfmpegGuardrails, FlatlogicAppsArgs } from "./apps";
-export { isReleaseId, releaseId, releasesToPrune } from "./releases";
 export { RenderError } from "./validate";

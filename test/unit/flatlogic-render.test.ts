@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  apacheModules, CLOUDFLARE_IP_RANGES, FFMPEG_GUARDRAIL_DEFAULTS, flatlogicApps, pm2UnitName, releaseId, releasesToPrune,
+  apacheModules, CLOUDFLARE_IP_RANGES, FFMPEG_GUARDRAIL_DEFAULTS, flatlogicApps, pm2UnitName,
   renderApacheVhost, renderEcosystem, renderPm2SystemdUnit, RenderError,
 } from "../../components/flatlogic/render";
 import type { Pm2App } from "../../components/flatlogic/render";
@@ -337,35 +337,5 @@ module.exports = {
     ["no apps", [], "no apps: give at least one"],
   ])("refuses %s", (_what, apps, message) => {
     expect(() => renderEcosystem(apps as Pm2App[])).toThrow(message);
-  });
-});
-
-describe("releases", () => {
-  it("names a release by UTC time and the short commit", () => {
-    expect(releaseId(new Date("2026-07-03T14:11:24.999Z"), "0123456789ABCDEF0123456789abcdef01234567")).toBe("20260703141124-0123456789ab");
-    expect(releaseId(new Date("2026-01-02T03:04:05+02:00"), "a".repeat(12))).toBe("20260102010405-aaaaaaaaaaaa");
-  });
-
-  it.each([["not hex", "g123456789ab"], ["too short", "0123456"], ["a shell word", "0123456789ab; rm -rf /"]])("refuses a sha that is %s", (_what, sha) => {
-    expect(() => releaseId(new Date(0), sha)).toThrow("must be a commit id: 12 to 64 hex digits");
-  });
-
-  it("refuses an invalid date", () => {
-    expect(() => releaseId(new Date("nope"), "a".repeat(40))).toThrow("is not a valid Date");
-  });
-
-  const r = (n: number) => `2026070${n}000000-${String(n).repeat(12)}`;
-
-  it("keeps the newest `keep` and the active one, and only touches release ids", () => {
-    const existing = [r(3), r(1), "README", r(5), r(2), r(4), `${r(1)}.tmp`];
-    expect(releasesToPrune(existing, 2, r(5))).toEqual([r(1), r(2), r(3)]);
-    expect(releasesToPrune(existing, 2, r(2))).toEqual([r(1), r(3)]);
-    expect(releasesToPrune(existing, 1, r(5))).toEqual([r(1), r(2), r(3), r(4)]);
-    expect(releasesToPrune(existing, 10, r(5))).toEqual([]);
-    expect(releasesToPrune([], 2, r(5))).toEqual([]);
-  });
-
-  it.each([0, -1, 1.5, Number.NaN])("refuses keep=%s", (keep) => {
-    expect(() => releasesToPrune([r(1)], keep, r(1))).toThrow("must be an integer of at least 1");
   });
 });
