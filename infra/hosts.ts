@@ -10,6 +10,12 @@ export function connectionInput(h: HostConfig): pulumi.Input<Connection> {
   return pulumi.secret(pulumi.output(h.privateKeySecret as pulumi.Input<string>).apply((privateKey) => ({ ...h.connection, privateKey })));
 }
 
+/** A secret config object (Pulumi hands it over as JSON text) as a secret map; none is an empty map. */
+function secretMap(value: unknown): pulumi.Output<Record<string, string>> {
+  if (value === undefined) return pulumi.output({} as Record<string, string>);
+  return pulumi.secret(pulumi.output(value as pulumi.Input<string>).apply((text) => (typeof text === "string" ? JSON.parse(text) : text) as Record<string, string>));
+}
+
 export function buildHosts(config: StackConfig, stack: string) {
   return Object.fromEntries(config.hosts.map((h) => {
     const connection = connectionInput(h);
@@ -17,7 +23,7 @@ export function buildHosts(config: StackConfig, stack: string) {
     if (h.role === "flatlogic" && config.flatlogic) {
       urls = new FlatlogicHost(h.name, {
         connection, flavor: h.flavor, address: h.connection.host, settings: config.flatlogic,
-        backendEnv: (config.flatlogicBackendEnv ?? {}) as pulumi.Input<Record<string, string>>,
+        backendEnv: secretMap(config.flatlogicBackendEnv),
       }).urls;
     }
     const marker = new File(`${h.name}-marker`, {

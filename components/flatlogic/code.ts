@@ -50,6 +50,7 @@ export class AppCode extends pulumi.ComponentResource {
     const parent = { parent: this };
     this.frontendDir = `${args.releasesDir}/current/frontend`;
     const pre = prelude(args);
+    const pm2 = (cmd: string) => pm2As({ user: h.appUser, home: h.home, pm2Bin: args.pm2Bin, nodeBinDir: h.nodeBinDir }, cmd);
 
     this.workspace = new Step(`${name}-workspace`, {
       connection: h.connection,
@@ -65,24 +66,35 @@ g -C "$ws" checkout -q --force FETCH_HEAD
 for d in backend telemetry; do
   if [ -f "$ws/$d/package-lock.json" ]; then (cd "$ws/$d" && as_user npm ci --no-audit --no-fund --loglevel=error >/dev/null); fi
 done
+pid=$(cat ${h.home}/.pm2/pm2.pid 2>/dev/null || :)
+if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+  for app in backend-dev fl-telemetry; do
+    if ${pm2("describe")} "$app" >/dev/null 2>&1; then ${pm2("reload")} "$app" --update-env >/dev/null; fi
+  done
+  ${pm2("save --force")} >/dev/null
+fi
 `,
       triggers: { repo: args.repo, ref: args.ref },
     }, { ...parent, dependsOn: [...h.ready, ...(args.dependsOn ?? [])] });
 
-    const pm2 = (cmd: string) => pm2As({ user: h.appUser, home: h.home, pm2Bin: args.pm2Bin, nodeBinDir: h.nodeBinDir }, cmd);
-    const target = args.pin
+    // The release to run: the pinned one, or the newest built from `sha` (set by `shaCmd`).
+    const target = (shaCmd: string, missing: number) => args.pin
       ? script`target="$rel"/${args.pin}
-test -f "$target/frontend/.hostform-release" || { echo "release ${args.pin} is not retained on the host; retained: $(ls "$rel" | tr '\\n' ' ')" >&2; exit 3; }
+test -f "$target/frontend/.hostform-release" || { echo "release ${args.pin} is not retained on the host; retained: $(ls "$rel" | tr '\n' ' ')" >&2; exit ${missing}; }
 `
-      : `sha=$(g -C "$ws" rev-parse HEAD 2>/dev/null) || exit 1
+      : `sha=$(${shaCmd}) || exit 1
 target=$({ ls -1d "$rel"/*-"\${sha:0:12}" 2>/dev/null || :; } | sort | tail -n 1)
 `;
+    // A refresh reads this check before the workspace step runs, so it looks for the release of the
+    // remote's commit; the run builds from the workspace, which the workspace step has just updated.
+    const remoteSha = `g ls-remote "$repo" "$ref" | awk 'NR==1 {print $1}'`;
+    const headSha = `g -C "$ws" rev-parse HEAD 2>/dev/null`;
     this.release = new Step(`${name}-release`, {
       connection: h.connection,
       title: "frontend release",
-      check: pre + target.replace(/exit 3/, "exit 1") + `[ -n "$target" ] && test -f "$target/frontend/.hostform-release" && test "$(readlink "$rel/current")" = "$target"
+      check: pre + target(remoteSha, 1) + `[ -n "$target" ] && test -f "$target/frontend/.hostform-release" && test "$(readlink "$rel/current")" = "$target"
 `,
-      run: pre + target + (args.pin ? "" : `if [ -z "$target" ] || [ ! -f "$target/frontend/.hostform-release" ]; then
+      run: pre + target(headSha, 3) + (args.pin ? "" : `if [ -z "$target" ] || [ ! -f "$target/frontend/.hostform-release" ]; then
   target="$rel/$(date -u +%Y%m%d%H%M%S)-\${sha:0:12}"
   install -d -o "$u" -g "$u" "$rel" "$target"
   g -C "$ws" archive HEAD frontend | as_user tar -x -C "$target"

@@ -1,0 +1,136 @@
+import { writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectionOf, hostExec, ROOT, sandbox, summary, TestStack } from "./harness";
+
+// Issue 4: the Flatlogic VM runbook (seeds/001) converged for real on a systemd host.
+const HOST = "e2e-flat";
+const SECRET = `jwt-${Math.random().toString(36).slice(2)}-SECRET`;
+const REL = "/home/ubuntu/executor/frontend-releases";
+
+const get = async (url: string) => {
+  const r = await fetch(url, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+  return { status: r?.status ?? 0, body: r ? await r.text() : "" };
+};
+
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, seconds = 90): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+describe("Flatlogic VM topology", () => {
+  const stack = new TestStack(ROOT);
+  let h: sandbox.SandboxHost;
+  let repo: sandbox.PublishedRepo;
+  let settings: Record<string, unknown>;
+
+  const configure = (extra: Record<string, unknown> = {}) => {
+    const c = connectionOf(h);
+    stack.setConfig({
+      "hostform:hosts": [{ name: HOST, flavor: "systemd", role: "flatlogic", address: c.host, port: c.port, user: c.user, hostKey: c.hostKey, privateKeyPath: c.privateKeyPath }],
+      "hostform:flatlogic": { ...settings, ...extra },
+    });
+  };
+  const releases = async () => (await hostExec(HOST, `ls -1 ${REL} | grep -v current`)).trim().split("\n");
+  const active = async () => path.basename((await hostExec(HOST, `readlink ${REL}/current`)).trim());
+
+  beforeAll(async () => {
+    [h] = await sandbox.up([{ name: HOST, flavor: "systemd" }]);
+    repo = sandbox.publishRepo(h, path.join(ROOT, "test/fixtures/flatlogic-app"), "/srv/git/app.git");
+    settings = { repo: repo.remote, serverName: "app.example.test", node: { source: "npm-registry" }, executorFrom: "workspace", healthTimeoutSeconds: 60 };
+    await stack.init();
+    configure();
+    const set = await stack.pulumi("config", "set", "--secret", "--path", "hostform:flatlogicBackendEnv.JWT_SECRET", SECRET);
+    expect(set.code, set.all).toBe(0);
+  });
+  afterAll(async () => {
+    await sandbox.down([HOST]);
+    stack.remove();
+  });
+
+  it("a fresh host converges in one up, serves through Apache, and a second up changes nothing", async () => {
+    const first = await stack.up();
+    expect(first.code, first.all).toBe(0);
+    expect(await get(`http://${h.address}/`)).toMatchObject({ status: 200, body: expect.stringContaining("flatlogic frontend") });
+    expect((await get(`http://${h.address}/api/auth/me`)).status).toBe(401);
+    // The backend got its secrets from the 0600 env file (it reports how many, never which).
+    expect(JSON.parse((await get(`http://${h.address}:3000/api/health`)).body).secretSettings).toBe(1);
+    expect(await hostExec(HOST, "stat -c '%a %U' /home/ubuntu/.pm2 /home/ubuntu/.pm2/dump.pm2 /home/ubuntu/executor/backend.env; systemctl is-enabled pm2-ubuntu"))
+      .toBe("700 ubuntu\n600 ubuntu\n600 ubuntu\nenabled\n");
+    expect(await hostExec(HOST, "runuser -u ubuntu -- env PM2_HOME=/home/ubuntu/.pm2 PATH=/opt/hostform/node/bin:/usr/bin:/bin /usr/local/bin/pm2 jlist | /opt/hostform/node/bin/node -e 'let s=\"\";process.stdin.on(\"data\",d=>s+=d).on(\"end\",()=>console.log(JSON.parse(s).map(p=>p.name+\":\"+p.pm2_env.status+\":\"+(p.pm2_env.args||[]).join(\" \")).sort().join(\",\")))'"))
+      .toBe("backend-dev:online:run start,fl-executor:online:,fl-telemetry:online:run start,frontend-dev:online:run start\n");
+    expect(stack.output).not.toContain("SECRET");
+
+    const second = await stack.up();
+    expect(second.code, second.all).toBe(0);
+    expect(Object.keys(summary(second.all))).toEqual(["unchanged"]);
+    expect((await stack.drift()).code).toBe(0);
+  });
+
+  it("a new frontend commit becomes a new release; old ones are pruned to the limit, the active one kept; rollback works", async () => {
+    const first = await releases();
+    expect(first).toHaveLength(1);
+    for (const v of ["2", "3"]) {
+      writeFileSync(path.join(repo.dir, "frontend/VERSION"), `${v}\n`);
+      repo.commit(`frontend ${v}`);
+      const up = await stack.up();
+      expect(up.code, up.all).toBe(0);
+      expect((await get(`http://${h.address}/`)).body).toContain(`version: ${v}`);
+    }
+    const kept = await releases();
+    expect(kept).toHaveLength(2); // FRONTEND_RELEASES_KEEP default 2
+    expect(kept).not.toContain(first[0]);
+    expect(await active()).toBe(kept[1]);
+    expect(await hostExec(HOST, `test -e ${REL}/${kept[1]}/frontend/.next || test -e ${REL}/${kept[1]}/frontend/build/cache && echo cache || echo clean`)).toBe("clean\n");
+
+    // Rollback: one config change, one up.
+    configure({ frontendRelease: kept[0] });
+    const back = await stack.up();
+    expect(back.code, back.all).toBe(0);
+    expect(await active()).toBe(kept[0]);
+    expect((await get(`http://${h.address}/`)).body).toContain("version: 2");
+    expect(await releases()).toEqual(kept);
+
+    configure();
+    expect((await stack.up()).code).toBe(0);
+    expect((await get(`http://${h.address}/`)).body).toContain("version: 3");
+  });
+
+  it("the June 2026 incident: PM2 stopped → drift reports it → up restores the apps", async () => {
+    await hostExec(HOST, "systemctl stop pm2-ubuntu");
+    expect((await get(`http://${h.address}/`)).status).toBe(503);
+    const drift = await stack.drift();
+    expect(drift.code).toBe(7);
+    expect(drift.all).toContain("~ active    : false => true");
+    expect(drift.all).toContain("dynamic/host:Pm2Apps");
+    const up = await stack.up();
+    expect(up.code, up.all).toBe(0);
+    expect((await get(`http://${h.address}/`)).status).toBe(200);
+    expect((await stack.drift()).code).toBe(0);
+  });
+
+  it("after a restart of the machine everything comes back by itself", async () => {
+    await sandbox.restart(HOST);
+    const front = await until(() => get(`http://${h.address}/`), (r) => r.status === 200);
+    expect(front.status).toBe(200);
+    expect((await get(`http://${h.address}/api/auth/me`)).status).toBe(401);
+    const drift = await stack.drift();
+    expect(drift.code, drift.all).toBe(0);
+  });
+
+  it("a broken Apache value is refused by configtest and the site keeps serving the old config", async () => {
+    configure({ extraApacheConfig: "ProxyPassBroken /x http://127.0.0.1:9/" });
+    const up = await stack.up();
+    expect(up.code).not.toBe(0);
+    expect(up.all).toContain("Invalid command 'ProxyPassBroken'");
+    expect(up.all).toContain("the previous file was put back");
+    expect(await hostExec(HOST, "grep -c ProxyPassBroken /etc/apache2/sites-available/hostform-app.conf || :")).toBe("0\n");
+    expect((await get(`http://${h.address}/`)).status).toBe(200);
+    configure();
+    expect((await stack.up()).code).toBe(0);
+  });
+});
