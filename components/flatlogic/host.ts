@@ -76,8 +76,8 @@ export class FlatlogicHost extends pulumi.ComponentResource {
     }, parent);
 
     const checks = [
-      { name: "frontend", url: `http://127.0.0.1:${s.frontendPort}/`, status: 200 },
-      { name: "api-auth", url: `http://127.0.0.1:${s.backendPort}/api/auth/me`, status: 401 },
+      { name: "frontend", url: `http://127.0.0.1:${s.frontendPort}/`, status: 200, app: "frontend-dev" },
+      { name: "api-auth", url: `http://127.0.0.1:${s.backendPort}/api/auth/me`, status: 401, app: "backend-dev" },
       { name: "apache", url: "http://127.0.0.1:80/", status: 200 },
     ];
     new Health(`${name}-health`, {

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectionOf, hostExec, ROOT, sandbox, summary, TestStack } from "./harness";
@@ -132,5 +132,27 @@ describe("Flatlogic VM topology", () => {
     expect((await get(`http://${h.address}/`)).status).toBe(200);
     configure();
     expect((await stack.up()).code).toBe(0);
+  });
+
+  it("an unhealthy deploy fails up with the failing check and the app's last log lines, secrets redacted", async () => {
+    const server = path.join(repo.dir, "backend/server.js");
+    const good = readFileSync(server, "utf8");
+    writeFileSync(server, 'console.log("connecting with DB_PASSWORD=hunter2-SECRET");\nprocess.exit(1);\n');
+    repo.commit("broken backend");
+    configure({ healthTimeoutSeconds: 15 });
+    const up = await stack.up();
+    expect(up.code).not.toBe(0);
+    expect(up.all).toContain("unhealthy after 15 s");
+    expect(up.all).toContain("api-auth: http://127.0.0.1:3000/api/auth/me answered nothing, expected 401");
+    expect(up.all).toContain("last log lines of backend-dev (secrets redacted)");
+    expect(up.all).toContain("DB_PASSWORD=[redacted]");
+    expect(up.all).not.toContain("hunter2");
+
+    writeFileSync(server, good);
+    repo.commit("fixed backend");
+    configure();
+    const fixed = await stack.up();
+    expect(fixed.code, fixed.all).toBe(0);
+    expect((await get(`http://${h.address}/api/auth/me`)).status).toBe(401);
   });
 });

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { FlatlogicHost } from "../../components/flatlogic/host";
 
 // Components under Pulumi's mocks: the exact resources each creates, per stack config.
 interface Created { type: string; name: string; inputs: Record<string, unknown> }
@@ -26,7 +27,6 @@ const settings = {
 
 async function build(extra: Record<string, unknown> = {}) {
   created.length = 0;
-  const { FlatlogicHost } = await import("../../components/flatlogic/host");
   const host = new FlatlogicHost("web", { connection, flavor: "systemd", address: connection.host, settings: { ...settings, ...extra }, backendEnv: { JWT_SECRET: "s" } });
   await new Promise((r) => setTimeout(r, 200));
   return host;

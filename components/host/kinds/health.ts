@@ -6,7 +6,13 @@ import { observePm2Script, type Pm2Home, parsePm2, pm2As } from "./pm2";
  * Health as desired state: a refresh checks it (so an unhealthy host shows as drift) and an update
  * waits until it holds, or fails with the failing check and the last log lines of the failing app.
  */
-export interface HealthCheck { readonly name: string; readonly url: string; readonly status: number }
+export interface HealthCheck {
+  readonly name: string;
+  readonly url: string;
+  readonly status: number;
+  /** The PM2 app behind this URL, whose log is shown when the check fails. */
+  readonly app?: string;
+}
 
 export interface HealthInputs extends BaseInputs {
   readonly checks: readonly HealthCheck[];
@@ -71,7 +77,8 @@ export const health: Kind<HealthInputs, HealthObserved> = {
       if (Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 2000));
     }
-    const failing = (i.pm2?.apps ?? []).find((a) => last.some((f) => f.includes(`app ${a} `))) ?? i.pm2?.apps[0];
+    const failedCheck = i.checks.find((c) => c.app && last.some((f) => f.startsWith(`${c.name}:`)));
+    const failing = failedCheck?.app ?? (i.pm2?.apps ?? []).find((a) => last.some((f) => f.includes(`app ${a} `)));
     let logs = "";
     if (i.pm2 && failing) {
       const r = await s.exec(strict(pm2As(i.pm2, script`logs ${failing} --nostream --lines ${i.logLines ?? 20}`) + " 2>&1 | tail -n " + (i.logLines ?? 20)));
