@@ -10,10 +10,12 @@ import { FFMPEG_GUARDRAIL_DEFAULTS } from "../components/flatlogic/apps";
 import type { FlatlogicSettings } from "../components/flatlogic/host";
 import { NODE_DEFAULTS } from "../components/vm/node";
 import { PM2_VERSION } from "../components/vm/pm2";
+import { databaseMode, DuelConfigError, enabledPlatforms, poolMax } from "../components/duel/detect";
+import type { DuelSettings } from "../components/duel/host";
 
 export type Flavor = "systemd" | "container";
 
-export type Role = "flatlogic" | "none";
+export type Role = "flatlogic" | "duel" | "none";
 
 export interface HostConfig {
   readonly name: string;
@@ -30,6 +32,9 @@ export interface StackConfig {
   readonly flatlogic?: FlatlogicSettings;
   /** The secret hostform:flatlogicBackendEnv (a pulumi secret Output of a KEY → value map). */
   readonly flatlogicBackendEnv?: unknown;
+  readonly duel?: DuelSettings;
+  /** The secret hostform:duelSecrets (a pulumi secret Output of the secrets file's KEY → value map). */
+  readonly duelSecrets?: unknown;
 }
 
 /** What `pulumi.Config` gives us, reduced to what we use, so the module is testable without an engine. */
@@ -112,7 +117,7 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
       problems.push(`${key}: no SSH key: set ${key}.privateKeyPath, or the secret hostform:sshPrivateKey (pulumi config set --secret sshPrivateKey < key)`);
     }
     const role = h.role ?? "none";
-    if (role !== "flatlogic" && role !== "none") problems.push(`${key}.role must be "flatlogic" or "none", got ${JSON.stringify(role)}`);
+    if (role !== "flatlogic" && role !== "duel" && role !== "none") problems.push(`${key}.role must be "flatlogic", "duel" or "none", got ${JSON.stringify(role)}`);
     hosts.push({
       name,
       flavor: flavor as Flavor,
@@ -126,8 +131,80 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
   });
   const flatlogic = hosts.some((h) => h.role === "flatlogic") ? flatlogicSettings(raw, problems) : undefined;
   const flatlogicBackendEnv = flatlogic ? raw.getSecret?.("flatlogicBackendEnv") : undefined;
+  const duel = hosts.some((h) => h.role === "duel") ? duelSettings(raw, problems) : undefined;
+  const duelSecrets = duel ? raw.getSecret?.("duelSecrets") : undefined;
   if (problems.length) throw new ConfigError(problems);
-  return { hosts, ...(flatlogic ? { flatlogic, flatlogicBackendEnv } : {}) };
+  return { hosts, ...(flatlogic ? { flatlogic, flatlogicBackendEnv } : {}), ...(duel ? { duel, duelSecrets } : {}) };
+}
+
+/**
+ * hostform:duel (plain settings, defaults from seeds/000 and 003) and what hostform:duelSecrets
+ * implies: database mode, pool size, stream platforms. Secret values are read here only to detect
+ * those; errors name the key and never show a value.
+ */
+function duelSettings(raw: RawConfig, problems: string[]): DuelSettings | undefined {
+  let v: Record<string, unknown> = {};
+  let secrets: Record<string, string> = {};
+  try {
+    v = JSON.parse(raw.get("duel") ?? "{}");
+  } catch {
+    problems.push("hostform:duel must be an object of settings (see README)");
+  }
+  try {
+    secrets = JSON.parse(raw.get("duelSecrets") ?? "{}");
+  } catch {
+    problems.push("hostform:duelSecrets must be an object of KEY: value (set each with: pulumi config set --secret --path 'duelSecrets.DATABASE_URL' …)");
+  }
+  const k = (name: string) => `hostform:duel.${name}`;
+  const str = (name: string, fallback: string | undefined, re: RegExp, what: string): string => {
+    const value = v[name] ?? fallback;
+    if (typeof value !== "string" || !re.test(value)) problems.push(`${k(name)} must be ${what}, got ${JSON.stringify(value)}`);
+    return String(value);
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const value = v[name] ?? fallback;
+    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) problems.push(`${k(name)} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    return value as number;
+  };
+  const detected = (() => {
+    try {
+      const database = databaseMode(secrets);
+      if (!/^[a-z_][a-z0-9_]*$/.test(database.user) || !/^[a-z_][a-z0-9_]*$/.test(database.database)) {
+        problems.push("hostform:duelSecrets.DATABASE_URL: user and database names must be lowercase letters, digits and _ (value not shown)");
+      }
+      return { database, poolMax: poolMax(secrets), platforms: enabledPlatforms(secrets) };
+    } catch (e) {
+      if (e instanceof DuelConfigError) problems.push(`hostform:duelSecrets.${e.message}`);
+      else throw e;
+      return undefined;
+    }
+  })();
+  if (!secrets.ADMIN_CODE) problems.push("hostform:duelSecrets.ADMIN_CODE is missing: graceful restarts need it (pulumi config set --secret --path 'duelSecrets.ADMIN_CODE' …)");
+  const browser = (v.browser ?? {}) as Record<string, unknown>;
+  const node = (v.node ?? {}) as Record<string, unknown>;
+  const ports = (v.externalPorts ?? { server: 35143, stream: 35079, admin: 35144 }) as Record<string, number>;
+  const settings: DuelSettings = {
+    repo: str("repo", undefined, /^(\/|https:\/\/|ssh:\/\/|git@)[^\s'"]+$/, "the duel server's git remote"),
+    ref: str("ref", "main", /^[A-Za-z0-9._\/-]+$/, "a branch or tag name"),
+    appUser: str("appUser", "root", /^[a-z_][a-z0-9_-]*$/, "a user name"),
+    node: { ...NODE_DEFAULTS, ...(node as Partial<typeof NODE_DEFAULTS>) },
+    pm2Version: str("pm2Version", PM2_VERSION, /^\d+\.\d+\.\d+$/, "an exact pm2 version"),
+    secretsPath: str("secretsPath", "/tmp/hyperscape-secrets.env", /^\/[A-Za-z0-9._\/-]+$/, "an absolute path"),
+    secretsCanonical: str("secretsCanonical", "/etc/hostform/hyperscape-secrets.env", /^\/[A-Za-z0-9._\/-]+$/, "an absolute path outside /tmp"),
+    display: str("display", ":99", /^:\d+$/, 'an X display like ":99"'),
+    screen: str("screen", "1920x1080x24", /^\d+x\d+x\d+$/, 'a WIDTHxHEIGHTxDEPTH screen like "1920x1080x24"'),
+    browser: { package: String(browser.package ?? "google-chrome-beta"), source: browser.source === "debian" ? "debian" : "google" },
+    angle: str("angle", "angle", /^(angle|vulkan)$/, '"angle" (default) or "vulkan" (opt-in)') as "angle" | "vulkan",
+    serverPort: int("serverPort", 5555, 1, 65535),
+    externalPorts: ports,
+    database: detected?.database ?? { mode: "remote", host: "", port: 5432, database: "", user: "", useLocalPostgres: false },
+    poolMax: detected?.poolMax ?? 20,
+    platforms: detected?.platforms ?? [],
+    gracefulTimeoutSeconds: int("gracefulTimeoutSeconds", 900, 10, 7200),
+    healthTimeoutSeconds: int("healthTimeoutSeconds", 120, 5, 1800),
+  };
+  if (settings.secretsCanonical.startsWith("/tmp/")) problems.push(`${k("secretsCanonical")} must be outside /tmp: /tmp is emptied at boot`);
+  return settings;
 }
 
 /** hostform:flatlogic, every key defaulting to the runbook's value (seeds/001). */

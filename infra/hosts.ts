@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DuelHost } from "../components/duel/host";
 import { FlatlogicHost } from "../components/flatlogic/host";
 import { File } from "../components/host/resources";
 import type { Connection } from "../components/host/ssh";
@@ -32,6 +33,19 @@ export function buildHosts(config: StackConfig, stack: string) {
       content: `${JSON.stringify({ managedBy: "hostform", stack, host: h.name, flavor: h.flavor }, null, 2)}\n`,
       mode: "0644",
     });
-    return [h.name, { address: h.connection.host, flavor: h.flavor, role: h.role, marker: marker.id, ...(urls ? { urls } : {}) }];
+    let platforms: readonly string[] | undefined;
+    if (h.role === "duel" && config.duel) {
+      const secrets = secretMap(config.duelSecrets);
+      const duel = new DuelHost(h.name, {
+        connection, flavor: h.flavor, address: h.connection.host, settings: config.duel, secrets,
+        databasePassword: pulumi.secret(secrets.apply((m) => decodeURIComponent(new URL(m.DATABASE_URL).password))),
+      });
+      urls = duel.urls;
+      platforms = duel.platforms;
+    }
+    return [h.name, {
+      address: h.connection.host, flavor: h.flavor, role: h.role, marker: marker.id,
+      ...(urls ? { urls } : {}), ...(platforms ? { streamPlatforms: platforms } : {}),
+    }];
   }));
 }

@@ -37,7 +37,7 @@ export class VmHost extends pulumi.ComponentResource {
     this.connection = connection;
     this.flavor = args.flavor;
     this.appUser = args.appUser ?? "ubuntu";
-    this.home = `/home/${this.appUser}`;
+    this.home = this.appUser === "root" ? "/root" : `/home/${this.appUser}`;
     this.node = { ...NODE_DEFAULTS, ...args.node };
     this.nodeBinDir = nodeBinDir(this.node);
     const parent = { parent: this };

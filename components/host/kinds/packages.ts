@@ -28,8 +28,11 @@ export function parsePackages(stdout: string, requested: readonly string[]): Pac
   return { installed: requested.filter((p) => present.has(p)).sort() };
 }
 
+/** One apt at a time per host: resources of a host converge in parallel, dpkg allows one writer. */
+const APT_LOCK = `mkdir -p /var/lib/hostform && exec 9>/var/lib/hostform/apt.lock && flock 9\n`;
+
 export function installScript(missing: readonly string[], recommends: boolean): string {
-  return strict(script`export DEBIAN_FRONTEND=noninteractive
+  return strict(APT_LOCK + script`export DEBIAN_FRONTEND=noninteractive
 # Refresh the package lists only when they are older than a day (or absent).
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages' -mmin -1440 -print -quit 2>/dev/null)" ]; then
   apt-get update -qq
@@ -41,7 +44,7 @@ for p in ${[...missing]}; do touch ${MARKS}/"$p"; done
 }
 
 export function purgeScript(names: readonly string[]): string {
-  return strict(script`export DEBIAN_FRONTEND=noninteractive
+  return strict(APT_LOCK + script`export DEBIAN_FRONTEND=noninteractive
 ours=()
 for p in ${[...names]}; do if [ -e ${MARKS}/"$p" ]; then ours+=("$p"); fi; done
 if [ \${#ours[@]} -gt 0 ]; then
