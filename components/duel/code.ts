@@ -59,7 +59,8 @@ if [ "$running" = 200 ]; then
   deadline=$(( $(date +%s) + timeout ))
   while :; do
     s=$(status)
-    v=$(curl -s --max-time 5 "$base/health" | sed -n 's/.*"version":"\\([^"]*\\)".*/\\1/p')
+    # Between the old process's exit and PM2's restart nothing answers: that is "not yet".
+    v=$({ curl -s --max-time 5 "$base/health" || :; } | sed -n 's/.*"version":"\\([^"]*\\)".*/\\1/p')
     case "$s" in *'"restartPending":false'*) [ -z "$want" ] || [ "$v" = "$want" ] && break ;; esac
     if [ "$(date +%s)" -ge "$deadline" ]; then
       echo "graceful restart did not finish within \${timeout} s (last status: \${s:-no answer}); the duel server still runs version \${v:-unknown}" >&2

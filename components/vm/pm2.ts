@@ -61,7 +61,7 @@ ln -sf ${this.pm2Bin} /usr/local/bin/pm2`,
         connection: h.connection,
         name: pm2UnitName(h.appUser),
         content: renderPm2SystemdUnit({ user: h.appUser, home: h.home, pm2Bin: this.pm2Bin, nodeBinDir: h.nodeBinDir, requires: args.requires }),
-      }, { ...parent, dependsOn: [installed] });
+      }, { ...parent, dependsOn: [installed, ...(args.dependsOn ?? [])] });
       deps.push(this.unit);
     }
     this.apps = new Pm2Apps(`${name}-apps`, {

@@ -57,10 +57,18 @@ export function allRecords(): HostRecord[] {
   return hostDirNames().flatMap((n) => readRecord(n) ?? []);
 }
 
+/** Indexes of the sandbox veth links present on the machine, whoever made them. */
+function indexesInUse(): number[] {
+  const links = fs.existsSync("/sys/class/net") ? fs.readdirSync("/sys/class/net") : [];
+  return links.flatMap((l) => /^hfv(\d+)$/.exec(l)?.[1] ?? []).map(Number);
+}
+
 /** Claim the host dir and the lowest free index in one step, under a lock. */
 export async function claimHost(name: string, flavor: Flavor): Promise<HostRecord> {
   return withLock("hosts", async () => {
-    const used = allRecords().filter((r) => r.name !== name).map((r) => r.index);
+    // Another checkout on this machine (a CI clone) has its own records but shares the network:
+    // the hfv<index> links that exist are taken too.
+    const used = [...allRecords().filter((r) => r.name !== name).map((r) => r.index), ...indexesInUse()];
     const owner = { pid: process.pid, start: processStartTime(process.pid) ?? "" };
     const rec: HostRecord = { name, flavor, index: allocateIndex(used, preferredIndex(name)), owner };
     fs.mkdirSync(hostPaths(name).dir, { recursive: true });

@@ -1,0 +1,109 @@
+import { writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectionOf, hostExec, ROOT, sandbox, summary, TestStack } from "./harness";
+
+// Issue 5: the Hyperscape duel stack (seeds/000 and 003) on hosts without and with systemd.
+const ADMIN = `admin-${Math.random().toString(36).slice(2)}-SECRET`;
+const DB_PASSWORD = `pw-${Math.random().toString(36).slice(2)}-SECRET`;
+const status = (h: string) => hostExec(h, "curl -s localhost:5555/health");
+
+async function duelStack(name: string, flavor: "systemd" | "container") {
+  const [h] = await sandbox.up([{ name, flavor }]);
+  const repo = sandbox.publishRepo(h, path.join(ROOT, "test/fixtures/duel-app"), "/srv/git/duel.git");
+  const stack = new TestStack(ROOT);
+  await stack.init();
+  const c = connectionOf(h);
+  stack.setConfig({
+    "hostform:hosts": [{ name, flavor, role: "duel", address: c.host, port: c.port, user: c.user, hostKey: c.hostKey, privateKeyPath: c.privateKeyPath }],
+    "hostform:duel": { repo: repo.remote, node: { source: "npm-registry" }, browser: { source: "debian", package: "chromium" }, externalPorts: { server: 5555 }, gracefulTimeoutSeconds: 120 },
+  });
+  for (const [k, v] of Object.entries({ DATABASE_URL: `postgresql://duel:${DB_PASSWORD}@localhost:5432/duel`, ADMIN_CODE: ADMIN, TWITCH_STREAM_KEY: "live_x-SECRET" })) {
+    const r = await stack.pulumi("config", "set", "--secret", "--path", `hostform:duelSecrets.${k}`, v);
+    expect(r.code, r.all).toBe(0);
+  }
+  return { h, repo, stack };
+}
+
+describe("duel stack on a container host (Vast.ai-like, no systemd)", () => {
+  const HOST = "e2e-duel-ctr";
+  let env: Awaited<ReturnType<typeof duelStack>>;
+  beforeAll(async () => { env = await duelStack(HOST, "container"); });
+  afterAll(async () => {
+    await sandbox.down([HOST]);
+    env?.stack.remove();
+  });
+
+  it("fresh host → one up → healthy with a local database; a second up changes nothing", async () => {
+    const up = await env.stack.up();
+    expect(up.code, up.all).toBe(0);
+    expect(JSON.parse(await hostExec(HOST, "curl -s localhost:5555/streaming/state"))).toEqual({ display: ":99", platforms: ["twitch"] });
+    expect(up.all).toContain('streamPlatforms: [\n                [0]: "twitch"');
+    // The app's role connects to the host's real PostgreSQL; migrations ran.
+    expect(await hostExec(HOST, `PGPASSWORD='${DB_PASSWORD}' psql -h localhost -U duel duel -tAc "select count(*) from duels"`)).toBe("0\n");
+    expect(await hostExec(HOST, "stat -c '%a' /tmp/hyperscape-secrets.env /etc/hostform/hyperscape-secrets.env; test -S /tmp/.X11-unix/X99 && echo display")).toBe("600\n600\ndisplay\n");
+    expect(env.stack.output).not.toContain("SECRET");
+    const second = await env.stack.up();
+    expect(Object.keys(summary(second.all))).toEqual(["unchanged"]);
+  });
+
+  it("a code change during FIGHTING waits for RESOLUTION, then the new code runs", async () => {
+    for (let i = 0; i < 60 && !(await status(HOST)).includes('"FIGHTING"'); i++) await new Promise((r) => setTimeout(r, 500));
+    expect(await status(HOST)).toContain('"FIGHTING"');
+    const before = JSON.parse(await status(HOST));
+    writeFileSync(path.join(env.repo.dir, "VERSION"), "2\n");
+    env.repo.commit("version 2");
+    const up = await env.stack.up();
+    expect(up.code, up.all).toBe(0);
+    expect(JSON.parse(await status(HOST)).version).toBe("2");
+    // The phase log: the old process logged RESOLUTION of the duel in progress before it exited.
+    const lines = (await hostExec(HOST, "cat /root/hyperscape/duel-phases.log")).trim().split("\n").map((l) => l.split(" "));
+    const oldLines = lines.filter((l) => l[2] === before.version);
+    const newLines = lines.filter((l) => l[2] === "2");
+    // Its duel ran to the end: FIGHTING, then RESOLUTION (then at most the step to IDLE), no new duel.
+    const phases = oldLines.map((l) => l[3]);
+    const fight = phases.lastIndexOf("FIGHTING");
+    expect(phases.slice(fight)).toEqual(phases.length - fight === 3 ? ["FIGHTING", "RESOLUTION", "IDLE"] : ["FIGHTING", "RESOLUTION"]);
+    expect(newLines.length).toBeGreaterThan(0);
+    expect(new Set(newLines.map((l) => l[1])).size).toBe(1);
+    expect(newLines[0][1]).not.toBe(oldLines.at(-1)?.[1]);
+  });
+
+  it("a restart of the container brings Xvfb, the secrets file and the apps back through onstart.sh", async () => {
+    await sandbox.restart(HOST);
+    let health = "";
+    for (let i = 0; i < 60 && !health.includes('"ok":true'); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      health = await hostExec(HOST, "curl -s localhost:5555/health || :");
+    }
+    expect(health).toContain('"ok":true');
+    expect((await env.stack.drift()).code).toBe(0);
+  });
+});
+
+describe("duel stack on a systemd host", () => {
+  const HOST = "e2e-duel-sd";
+  let env: Awaited<ReturnType<typeof duelStack>>;
+  beforeAll(async () => { env = await duelStack(HOST, "systemd"); });
+  afterAll(async () => {
+    await sandbox.down([HOST]);
+    env?.stack.remove();
+  });
+
+  it("converges, and after a reboot Xvfb, the secrets file and the apps are back, Xvfb up before PM2", async () => {
+    const up = await env.stack.up();
+    expect(up.code, up.all).toBe(0);
+    expect(Object.keys(summary((await env.stack.up()).all))).toEqual(["unchanged"]);
+    await sandbox.restart(HOST);
+    let health = "";
+    for (let i = 0; i < 60 && !health.includes('"ok":true'); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      health = await hostExec(HOST, "curl -s localhost:5555/health || :");
+    }
+    expect(health).toContain('"ok":true');
+    expect(await hostExec(HOST, "stat -c '%a' /tmp/hyperscape-secrets.env; systemctl is-active xvfb pm2-root hyperscape-secrets")).toBe("600\nactive\nactive\nactive\n");
+    const t = (unit: string) => hostExec(HOST, `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`).then(Number);
+    expect(await t("xvfb")).toBeLessThan(await t("pm2-root"));
+    expect((await env.stack.drift()).code).toBe(0);
+  });
+});
