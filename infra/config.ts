@@ -131,10 +131,26 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
   });
   const flatlogic = hosts.some((h) => h.role === "flatlogic") ? flatlogicSettings(raw, problems) : undefined;
   const flatlogicBackendEnv = flatlogic ? raw.getSecret?.("flatlogicBackendEnv") : undefined;
-  const duel = hosts.some((h) => h.role === "duel") ? duelSettings(raw, problems) : undefined;
-  const duelSecrets = duel ? raw.getSecret?.("duelSecrets") : undefined;
+  const duel = hosts.some((h) => h.role === "duel") ? duelSettings(raw, projectDir, problems) : undefined;
+  const duelSecrets = duel ? (raw.get("duelSecrets") !== undefined ? raw.getSecret?.("duelSecrets") : duelSecretsFromFile(raw, projectDir, [])) : undefined;
   if (problems.length) throw new ConfigError(problems);
   return { hosts, ...(flatlogic ? { flatlogic, flatlogicBackendEnv } : {}), ...(duel ? { duel, duelSecrets } : {}) };
+}
+
+/**
+ * The sandbox keeps its generated duel secrets in a 0600 file beside its state (hostform:duelSecretsFile),
+ * since secret config values are encrypted per checkout and cannot be committed. hosts.ts wraps
+ * them as Pulumi secrets like any other.
+ */
+function duelSecretsFromFile(raw: RawConfig, projectDir: string, problems: string[]): string | undefined {
+  const file = raw.get("duelSecretsFile");
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(path.resolve(projectDir, file), "utf8");
+  } catch {
+    problems.push(`hostform:duelSecretsFile: cannot read ${file}; npm run demo writes it for the sandbox`);
+    return undefined;
+  }
 }
 
 /**
@@ -142,7 +158,7 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
  * implies: database mode, pool size, stream platforms. Secret values are read here only to detect
  * those; errors name the key and never show a value.
  */
-function duelSettings(raw: RawConfig, problems: string[]): DuelSettings | undefined {
+function duelSettings(raw: RawConfig, projectDir: string, problems: string[]): DuelSettings | undefined {
   let v: Record<string, unknown> = {};
   let secrets: Record<string, string> = {};
   try {
@@ -151,7 +167,7 @@ function duelSettings(raw: RawConfig, problems: string[]): DuelSettings | undefi
     problems.push("hostform:duel must be an object of settings (see README)");
   }
   try {
-    secrets = JSON.parse(raw.get("duelSecrets") ?? "{}");
+    secrets = JSON.parse(raw.get("duelSecrets") ?? duelSecretsFromFile(raw, projectDir, problems) ?? "{}");
   } catch {
     problems.push("hostform:duelSecrets must be an object of KEY: value (set each with: pulumi config set --secret --path 'duelSecrets.DATABASE_URL' …)");
   }

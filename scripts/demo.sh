@@ -29,6 +29,18 @@ if ! npx tsx scripts/sandbox.ts exec flatlogic -- test -d /srv/git/flatlogic.git
   npx tsx scripts/sandbox-publish.ts flatlogic test/fixtures/flatlogic-app /srv/git/flatlogic.git >/dev/null
 fi
 
+if ! npx tsx scripts/sandbox.ts exec duel -- test -d /srv/git/duel.git 2>/dev/null; then
+  npx tsx scripts/sandbox-publish.ts duel test/fixtures/duel-app /srv/git/duel.git >/dev/null
+fi
+# The duel stack's secrets for the sandbox: generated once, kept beside the sandbox state.
+secrets=.state/sandbox-duel-secrets.json
+if [ ! -s "$secrets" ]; then
+  (umask 077; node -e '
+    const r = () => require("crypto").randomBytes(12).toString("hex");
+    console.log(JSON.stringify({ DATABASE_URL: `postgresql://hyperscape:${r()}@localhost:5432/hyperscape`, ADMIN_CODE: r(), TWITCH_STREAM_KEY: `live_${r()}` }));
+  ' > "$secrets")
+fi
+
 say "3/3 pulumi up --stack sandbox"
 pulumi up --stack sandbox --yes --refresh --skip-preview
 say "done. Try: npm run drift -- --stack sandbox   (exit 0: hosts match the code)"
