@@ -105,6 +105,11 @@ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${s.
       }, { ...parent, dependsOn: [started] }));
     }
 
+    if (!local) {
+      // Remote mode: no server here, but migrations and operators still need psql.
+      db.push(new AptPackages(`${name}-postgresql-client`, { connection, packages: ["postgresql-client"] }, after));
+    }
+
     const apps = duelApps({
       cwd: workspace, secretsFile: s.secretsPath, display: s.display,
       env: {
@@ -131,7 +136,8 @@ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${s.
 
     const code = new Step(`${name}-code`, {
       connection, title: `duel server at ${s.ref}`,
-      ...codeScripts(s, host, workspace, pm2Bin, local),
+      // Migrations run in both modes: against the local cluster or the remote database.
+      ...codeScripts(s, host, workspace, pm2Bin, true),
       triggers: { repo: s.repo, ref: s.ref },
     }, { ...parent, dependsOn: [...host.ready, ...boot, ...db] });
 

@@ -69,6 +69,21 @@ describe("duel stack on a container host (Vast.ai-like, no systemd)", () => {
     expect(newLines[0][1]).not.toBe(oldLines.at(-1)?.[1]);
   });
 
+  it("a wrong admin code is reported as such, and nothing is restarted", async () => {
+    expect((await env.stack.pulumi("config", "set", "--secret", "--path", "hostform:duelSecrets.ADMIN_CODE", "wrong-SECRET")).code).toBe(0);
+    writeFileSync(path.join(env.repo.dir, "VERSION"), "3\n");
+    env.repo.commit("version 3");
+    const before = JSON.parse(await status(HOST));
+    const up = await env.stack.up();
+    expect(up.code).not.toBe(0);
+    expect(up.all).toContain("graceful restart refused (401): ADMIN_CODE in the secrets does not match the server's admin code");
+    expect(JSON.parse(await status(HOST)).version).toBe(before.version);
+    expect((await env.stack.pulumi("config", "set", "--secret", "--path", "hostform:duelSecrets.ADMIN_CODE", ADMIN)).code).toBe(0);
+    const fixed = await env.stack.up();
+    expect(fixed.code, fixed.all).toBe(0);
+    expect(JSON.parse(await status(HOST)).version).toBe("3");
+  });
+
   it("a restart of the container brings Xvfb, the secrets file and the apps back through onstart.sh", async () => {
     await sandbox.restart(HOST);
     let health = "";
@@ -105,5 +120,48 @@ describe("duel stack on a systemd host", () => {
     const t = (unit: string) => hostExec(HOST, `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`).then(Number);
     expect(await t("xvfb")).toBeLessThan(await t("pm2-root"));
     expect((await env.stack.drift()).code).toBe(0);
+  });
+});
+
+describe("duel stack with a remote database", () => {
+  const HOST = "e2e-duel-rm";
+  const PG = "e2e-pg";
+  let stack: TestStack;
+  let pg: sandbox.SandboxHost;
+
+  beforeAll(async () => {
+    let h: sandbox.SandboxHost;
+    [h, pg] = await sandbox.up([{ name: HOST, flavor: "container" }, { name: PG, flavor: "systemd" }]);
+    // A PostgreSQL server on its own host, reachable from the sandbox network.
+    await hostExec(PG, [
+      "DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null",
+      "echo \"listen_addresses = '*'\" >> /etc/postgresql/15/main/postgresql.conf",
+      "echo 'host all all 10.231.0.0/16 scram-sha-256' >> /etc/postgresql/15/main/pg_hba.conf",
+      "systemctl restart postgresql",
+      `cd / && runuser -u postgres -- psql -q -c "create role duel login password '${DB_PASSWORD}'" -c "create database duel owner duel"`,
+    ].join(" && "));
+    const repo = sandbox.publishRepo(h, path.join(ROOT, "test/fixtures/duel-app"), "/srv/git/duel.git");
+    stack = new TestStack(ROOT);
+    await stack.init();
+    const c = connectionOf(h);
+    stack.setConfig({
+      "hostform:hosts": [{ name: HOST, flavor: "container", role: "duel", address: c.host, port: c.port, user: c.user, hostKey: c.hostKey, privateKeyPath: c.privateKeyPath }],
+      "hostform:duel": { repo: repo.remote, node: { source: "npm-registry" }, browser: { source: "debian", package: "chromium" }, externalPorts: { server: 5555 } },
+    });
+    for (const [k, v] of Object.entries({ DATABASE_URL: `postgresql://duel:${DB_PASSWORD}@${pg.address}:5432/duel`, ADMIN_CODE: ADMIN })) {
+      expect((await stack.pulumi("config", "set", "--secret", "--path", `hostform:duelSecrets.${k}`, v)).code).toBe(0);
+    }
+  });
+  afterAll(async () => {
+    await sandbox.down([HOST, PG]);
+    stack?.remove();
+  });
+
+  it("does no local PostgreSQL work and migrates the remote database", async () => {
+    const up = await stack.up();
+    expect(up.code, up.all).toBe(0);
+    expect(await hostExec(HOST, "dpkg -l postgresql 2>/dev/null | grep -c ^ii || :; grep -o '\"USE_LOCAL_POSTGRES\": *\"[a-z]*\"' /root/ecosystem.config.js")).toBe('0\n"USE_LOCAL_POSTGRES": "false"\n');
+    expect(await hostExec(PG, `cd / && runuser -u postgres -- psql -tA duel -c "select count(*) from schema_migrations"`)).toBe("1\n");
+    expect(JSON.parse(await hostExec(HOST, "curl -s localhost:5555/health")).ok).toBe(true);
   });
 });
