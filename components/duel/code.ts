@@ -22,11 +22,15 @@ g() { as_user git "$@"; }
 `;
 }
 
-/** In place when the checkout is at the remote's commit. */
+/**
+ * In place when the remote's commit was deployed to the end (checked out, migrated, restarted
+ * into): the run writes the commit to a marker last, so a run that failed halfway (a refused
+ * graceful restart, say) is run again by the next up instead of looking done.
+ */
 export function duelCodeCheck(a: DuelCodeArgs): string {
   return prelude(a) + `want=$(g ls-remote "$repo" "$ref" | awk 'NR==1 {print $1}')
 [ -n "$want" ] || { echo "ref $ref not found in $repo" >&2; exit 2; }
-test "$(g -C "$ws" rev-parse HEAD 2>/dev/null)" = "$want"
+test "$(cat "$ws/.git/hostform-deployed" 2>/dev/null)" = "$want"
 `;
 }
 
@@ -69,5 +73,6 @@ if [ "$running" = 200 ]; then
     sleep 2
   done
 fi
+g -C "$ws" rev-parse HEAD > "$ws/.git/hostform-deployed"
 `;
 }

@@ -57,7 +57,8 @@ export class AppCode extends pulumi.ComponentResource {
       title: `workspace at ${args.ref}`,
       check: pre + `want=$(g ls-remote "$repo" "$ref" | awk 'NR==1 {print $1}')
 [ -n "$want" ] || { echo "ref $ref not found in $repo" >&2; exit 2; }
-test "$(g -C "$ws" rev-parse HEAD 2>/dev/null)" = "$want"
+# The run records the commit last: a run that failed halfway is not taken for done.
+test "$(cat "$ws/.git/hostform-deployed" 2>/dev/null)" = "$want"
 `,
       run: pre + `install -d -o "$u" -g "$u" "$(dirname "$ws")"
 if [ ! -d "$ws/.git" ]; then g clone -q --no-checkout "$repo" "$ws"; fi
@@ -73,6 +74,7 @@ if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
   done
   ${pm2("save --force")} >/dev/null
 fi
+g -C "$ws" rev-parse HEAD > "$ws/.git/hostform-deployed"
 `,
       triggers: { repo: args.repo, ref: args.ref },
     }, { ...parent, dependsOn: [...h.ready, ...(args.dependsOn ?? [])] });
