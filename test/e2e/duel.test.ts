@@ -8,6 +8,16 @@ const ADMIN = `admin-${Math.random().toString(36).slice(2)}-SECRET`;
 const DB_PASSWORD = `pw-${Math.random().toString(36).slice(2)}-SECRET`;
 const status = (h: string) => hostExec(h, "curl -s localhost:5555/health");
 
+/** The server's /health once it answers ok (a booting host takes a while), or the last answer. */
+async function healthyAfterBoot(host: string): Promise<string> {
+  let health = "";
+  for (let i = 0; i < 60 && !health.includes('"ok":true'); i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    health = await hostExec(host, "curl -s localhost:5555/health || :");
+  }
+  return health;
+}
+
 async function duelStack(name: string, flavor: "systemd" | "container") {
   const [h] = await sandbox.up([{ name, flavor }]);
   const repo = sandbox.publishRepo(h, path.join(ROOT, "test/fixtures/duel-app"), "/srv/git/duel.git");
@@ -86,12 +96,7 @@ describe("duel stack on a container host (Vast.ai-like, no systemd)", () => {
 
   it("a restart of the container brings Xvfb, the secrets file and the apps back through onstart.sh", async () => {
     await sandbox.restart(HOST);
-    let health = "";
-    for (let i = 0; i < 60 && !health.includes('"ok":true'); i++) {
-      await new Promise((r) => setTimeout(r, 1000));
-      health = await hostExec(HOST, "curl -s localhost:5555/health || :");
-    }
-    expect(health).toContain('"ok":true');
+    expect(await healthyAfterBoot(HOST)).toContain('"ok":true');
     expect((await env.stack.drift()).code).toBe(0);
   });
 });
@@ -110,12 +115,7 @@ describe("duel stack on a systemd host", () => {
     expect(up.code, up.all).toBe(0);
     expect(Object.keys(summary((await env.stack.up()).all))).toEqual(["unchanged"]);
     await sandbox.restart(HOST);
-    let health = "";
-    for (let i = 0; i < 60 && !health.includes('"ok":true'); i++) {
-      await new Promise((r) => setTimeout(r, 1000));
-      health = await hostExec(HOST, "curl -s localhost:5555/health || :");
-    }
-    expect(health).toContain('"ok":true');
+    expect(await healthyAfterBoot(HOST)).toContain('"ok":true');
     expect(await hostExec(HOST, "stat -c '%a' /tmp/hyperscape-secrets.env; systemctl is-active xvfb pm2-root hyperscape-secrets")).toBe("600\nactive\nactive\nactive\n");
     const t = (unit: string) => hostExec(HOST, `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`).then(Number);
     expect(await t("xvfb")).toBeLessThan(await t("pm2-root"));

@@ -63,4 +63,27 @@ describe("stack config", () => {
     expect(c.hosts[0].privateKeySecret).toBe("SECRET-OUTPUT");
     expect(c.hosts[0].connection).not.toHaveProperty("privateKey");
   });
+
+  it("topology settings: each bad key named with its fix, secrets never shown", () => {
+    const host = { address: "198.18.0.10", hostKey: KEY, privateKeyPath: "/k" };
+    let err: ConfigError | undefined;
+    try {
+      loadConfig(raw({
+        hosts: [{ name: "web", role: "flatlogic", ...host }, { name: "gpu", role: "duel", flavor: "container", ...host }],
+        flatlogic: { repo: "git@example:app.git", releasesKeep: 0, node: { version: "22.1.0" } },
+        duel: { repo: "/srv/git/duel.git", display: "99" },
+        duelSecrets: { DATABASE_URL: "postgres//duel:hunter2@db/duel", TWITCH_STREAM_KEY: "k", TWITCH_STREAM_URL: "http://live.example/app" },
+      }), "/p");
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err?.problems).toEqual([
+      'hostform:flatlogic.node.version must be a Node.js 20.x.y version (the runbook requires 20.x), got "22.1.0"',
+      "hostform:flatlogic.releasesKeep must be a whole number from 1 to 50, got 0",
+      expect.stringMatching(/^hostform:duelSecrets\.DATABASE_URL: is not a URL \(value not shown/),
+      "hostform:duelSecrets.ADMIN_CODE is missing: graceful restarts need it (pulumi config set --secret --path 'duelSecrets.ADMIN_CODE' …)",
+      'hostform:duel.display must be an X display like ":99", got "99"',
+    ]);
+    expect(err?.message).not.toContain("hunter2");
+  });
 });
