@@ -70,7 +70,7 @@ done
 pid=$(cat ${h.home}/.pm2/pm2.pid 2>/dev/null || :)
 if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
   for app in backend-dev fl-telemetry; do
-    if ${pm2("describe")} "$app" >/dev/null 2>&1; then ${pm2("reload")} "$app" --update-env >/dev/null; fi
+    if ${pm2(`describe "$app"`)} >/dev/null 2>&1; then ${pm2(`reload "$app" --update-env`)} >/dev/null; fi
   done
   ${pm2("save --force")} >/dev/null
 fi

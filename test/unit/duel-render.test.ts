@@ -138,7 +138,7 @@ fi
 pm2_pid=$(cat /home/ubuntu/.pm2/pm2.pid 2>/dev/null || :)
 if [ -n "$pm2_pid" ] && grep -qsF 'God Daemon (/home/ubuntu/.pm2)' "/proc/$pm2_pid/cmdline"; then
   log "PM2 already running (pid $pm2_pid)"
-elif runuser -u ubuntu -- env PM2_HOME=/home/ubuntu/.pm2 PATH=/opt/node/bin:/usr/local/bin:/usr/bin:/bin /opt/hostform/pm2/lib/node_modules/pm2/bin/pm2 resurrect; then
+elif (umask 077 && exec runuser -u ubuntu -- env PM2_HOME=/home/ubuntu/.pm2 PATH=/opt/node/bin:/usr/local/bin:/usr/bin:/bin /opt/hostform/pm2/lib/node_modules/pm2/bin/pm2 resurrect); then
   log "PM2 resurrected the saved process list"
 else
   fail 'pm2 resurrect failed for ubuntu'

@@ -30,13 +30,13 @@ describe("host parsers", () => {
   it("PM2 converge: a stopped daemon is started through its unit before the apps are reloaded and saved", () => {
     const s = convergePm2Script({ connection, ...home, ecosystemPath: "/home/ubuntu/ecosystem.config.js", apps: ["a"], ecosystemSha256: "x", manager: "systemd" },
       { daemon: false, apps: { old: "online" }, modes: {} }, false);
-    const pm2 = "runuser -u ubuntu -- env PM2_HOME=/home/ubuntu/.pm2 PATH=/opt/node/bin:/usr/local/bin:/usr/bin:/bin /opt/pm2/bin/pm2";
+    const pm2 = (args: string) => `(umask 077 && exec runuser -u ubuntu -- env PM2_HOME=/home/ubuntu/.pm2 PATH=/opt/node/bin:/usr/local/bin:/usr/bin:/bin /opt/pm2/bin/pm2 ${args})`;
     expect(s).toBe(`set -euo pipefail
 systemctl reset-failed -- pm2-ubuntu.service 2>/dev/null || :
 systemctl start -- pm2-ubuntu.service
-${pm2} startOrReload /home/ubuntu/ecosystem.config.js --update-env >/dev/null
-${pm2} delete old >/dev/null
-${pm2} save --force >/dev/null
+${pm2("startOrReload /home/ubuntu/ecosystem.config.js --update-env")} >/dev/null
+${pm2("delete old")} >/dev/null
+${pm2("save --force")} >/dev/null
 chmod 0700 /home/ubuntu/.pm2
 find /home/ubuntu/.pm2 -maxdepth 1 -name 'dump.pm2*' -exec chmod 0600 {} +
 `);
