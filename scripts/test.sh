@@ -4,6 +4,8 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# On a fresh clone `npm test` sets up what it needs first (the same script `npm run demo` and CI call).
+if [ ! -d node_modules ] || [ ! -x .toolchain/bin/pulumi ]; then bash scripts/setup.sh; fi
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 failed_steps=()
