@@ -153,7 +153,7 @@ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${s.
         { name: "streaming", url: `http://127.0.0.1:${s.serverPort}/streaming/state`, status: 200, app: "duel-arena" },
       ],
       pm2: { user: s.appUser, home: host.home, pm2Bin, nodeBinDir: host.nodeBinDir, apps: apps.map((a) => a.name) },
-      generation: s.ref,
+      generation: pulumi.all([code.appliedAt, pm2.ecosystem.appliedAt, pm2.apps.appliedAt]).apply((at) => at.join(" ")),
     }, { ...parent, dependsOn: [pm2] });
 
     this.platforms = s.platforms;

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { CloudflareDns } from "../dns/cloudflare";
 import { Health } from "../host/resources";
@@ -83,7 +82,8 @@ export class FlatlogicHost extends pulumi.ComponentResource {
     new Health(`${name}-health`, {
       connection: args.connection, checks, timeoutSeconds: s.healthTimeoutSeconds,
       pm2: { user: s.appUser, home: host.home, pm2Bin, nodeBinDir: host.nodeBinDir, apps: apps.map((a) => a.name) },
-      generation: createHash("sha256").update(JSON.stringify({ ref: s.ref, pin: s.frontendRelease, apps })).digest("hex").slice(0, 16),
+      // Every deploy is checked: a change of what runs changes one of these, nothing else does.
+      generation: pulumi.all([code.workspace.appliedAt, code.release.appliedAt, pm2.ecosystem.appliedAt, pm2.apps.appliedAt]).apply((at) => at.join(" ")),
     }, { ...parent, dependsOn: [pm2, apache] });
 
     if (s.cloudflare) {

@@ -12,9 +12,9 @@ import { kinds, type KindName } from "./kinds";
 export const SCHEMA = 1;
 
 type Props = Record<string, unknown> & BaseInputs;
-type Outs = Props & { observed: unknown; hostformSchema: number };
+type Outs = Props & { observed: unknown; hostformSchema: number; appliedAt?: string };
 
-const INTERNAL = new Set(["__provider", "observed", "hostformSchema", "connection"]);
+const INTERNAL = new Set(["__provider", "observed", "hostformSchema", "connection", "appliedAt"]);
 
 function kindOf(name: KindName): Kind<Props, unknown> {
   const k = kinds[name] as unknown as Kind<Props, unknown> | undefined;
@@ -35,7 +35,7 @@ export function upgrade(props: Record<string, unknown>): Outs {
 
 function inputsOf(props: Record<string, unknown>): Props {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(props)) if (k !== "__provider" && k !== "observed" && k !== "hostformSchema") out[k] = v;
+  for (const [k, v] of Object.entries(props)) if (!["__provider", "observed", "hostformSchema", "appliedAt"].includes(k)) out[k] = v;
   return out as Props;
 }
 
@@ -82,17 +82,23 @@ export async function check(name: KindName, _olds: Props, news: Props): Promise<
 
 export async function create(name: KindName, inputs: Props): Promise<pulumi.dynamic.CreateResult> {
   const kind = kindOf(name);
-  return { id: kind.id(inputs), outs: await converge(kind, inputs, false) };
+  return { id: kind.id(inputs), outs: await converge(kind, inputs, false, undefined) };
 }
 
-async function converge(kind: Kind<Props, unknown>, inputs: Props, settingsChanged: boolean): Promise<Outs> {
+/**
+ * Observe, close the gap, observe again. `appliedAt` changes only when something was done on the
+ * host, so resources that must follow a change (a health check after a deploy) can depend on it.
+ */
+async function converge(kind: Kind<Props, unknown>, inputs: Props, settingsChanged: boolean, appliedBefore: unknown): Promise<Outs> {
   const s = await session(inputs.connection);
   const before = await kind.observe(s, inputs);
-  if (kind.drifted(inputs, before).length || settingsChanged) await kind.converge(s, inputs, before, settingsChanged);
+  const act = kind.drifted(inputs, before).length > 0 || settingsChanged;
+  if (act) await kind.converge(s, inputs, before, settingsChanged);
   const after = await kind.observe(s, inputs);
   const left = kind.drifted(inputs, after);
   if (left.length) throw new Error(`${kind.id(inputs)}: still differs after converging (${left.join(", ")})`);
-  return outputs(kind, inputs, after);
+  const appliedAt = act || typeof appliedBefore !== "string" ? new Date().toISOString() : appliedBefore;
+  return { ...outputs(kind, inputs, after), appliedAt };
 }
 
 export async function read(name: KindName, id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
@@ -119,7 +125,7 @@ export async function diff(name: KindName, _id: string, olds: Props, news: Props
 export async function update(name: KindName, _id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
   const kind = kindOf(name);
   const settings = changedSettings(kind, inputsOf(upgrade(olds)), news);
-  return { outs: await converge(kind, news, settings.length > 0) };
+  return { outs: await converge(kind, news, settings.length > 0, upgrade(olds).appliedAt) };
 }
 
 export async function remove(name: KindName, _id: string, props: Props): Promise<void> {

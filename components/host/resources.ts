@@ -21,8 +21,10 @@ export interface ConnectionArgs {
 abstract class HostResource<O> extends pulumi.dynamic.Resource {
   /** What the last create, update or refresh found on the host. */
   declare readonly observed: pulumi.Output<O>;
+  /** When hostform last changed this on the host: follows a change, stable otherwise. */
+  declare readonly appliedAt: pulumi.Output<string>;
   protected constructor(kind: KindName, type: string, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
-    super(providerFor(kind), name, { ...props, observed: undefined }, opts, "host", type);
+    super(providerFor(kind), name, { ...props, observed: undefined, appliedAt: undefined }, opts, "host", type);
   }
 }
 
