@@ -14,7 +14,10 @@ export const SCHEMA = 1;
 type Props = Record<string, unknown> & BaseInputs;
 type Outs = Props & { observed: unknown; hostformSchema: number; appliedAt?: string };
 
-const INTERNAL = new Set(["__provider", "observed", "hostformSchema", "connection", "appliedAt"]);
+/** Keys hostform keeps in state beside the inputs; never inputs themselves. */
+const STATE_ONLY = ["__provider", "observed", "hostformSchema", "appliedAt"];
+/** Not compared as settings: state-only keys, and the connection (compared on its own). */
+const INTERNAL = new Set([...STATE_ONLY, "connection"]);
 
 function kindOf(name: KindName): Kind<Props, unknown> {
   const k = kinds[name] as unknown as Kind<Props, unknown> | undefined;
@@ -35,7 +38,7 @@ export function upgrade(props: Record<string, unknown>): Outs {
 
 function inputsOf(props: Record<string, unknown>): Props {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(props)) if (!["__provider", "observed", "hostformSchema", "appliedAt"].includes(k)) out[k] = v;
+  for (const [k, v] of Object.entries(props)) if (!STATE_ONLY.includes(k)) out[k] = v;
   return out as Props;
 }
 
