@@ -17,15 +17,19 @@ function secretMap(value: unknown): pulumi.Output<Record<string, string>> {
   return pulumi.secret(pulumi.output(value as pulumi.Input<string>).apply((text) => (typeof text === "string" ? JSON.parse(text) : text) as Record<string, string>));
 }
 
-export function buildHosts(config: StackConfig, stack: string) {
-  return Object.fromEntries(config.hosts.map((h) => {
+/** Each host's top-level resources (for identity tests) and its stack outputs. */
+export function buildHostResources(config: StackConfig, stack: string) {
+  return config.hosts.map((h) => {
+    const resources: pulumi.Resource[] = [];
     const connection = connectionInput(h);
     let urls: Record<string, string> | undefined;
     if (h.role === "flatlogic" && config.flatlogic) {
-      urls = new FlatlogicHost(h.name, {
+      const fl = new FlatlogicHost(h.name, {
         connection, flavor: h.flavor, address: h.connection.host, settings: config.flatlogic,
         backendEnv: secretMap(config.flatlogicBackendEnv),
-      }).urls;
+      });
+      urls = fl.urls;
+      resources.push(fl);
     }
     const marker = new File(`${h.name}-marker`, {
       connection,
@@ -41,11 +45,19 @@ export function buildHosts(config: StackConfig, stack: string) {
         databasePassword: pulumi.secret(secrets.apply((m) => decodeURIComponent(new URL(m.DATABASE_URL).password))),
       });
       urls = duel.urls;
+      resources.push(duel);
       platforms = duel.platforms;
     }
-    return [h.name, {
-      address: h.connection.host, flavor: h.flavor, role: h.role, marker: marker.id,
-      ...(urls ? { urls } : {}), ...(platforms ? { streamPlatforms: platforms } : {}),
-    }];
-  }));
+    resources.push(marker);
+    return {
+      name: h.name, resources, outputs: {
+        address: h.connection.host, flavor: h.flavor, role: h.role, marker: marker.id,
+        ...(urls ? { urls } : {}), ...(platforms ? { streamPlatforms: platforms } : {}),
+      },
+    };
+  });
+}
+
+export function buildHosts(config: StackConfig, stack: string) {
+  return Object.fromEntries(buildHostResources(config, stack).map((h) => [h.name, h.outputs]));
 }
