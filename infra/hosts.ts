@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DuelHost } from "../components/duel/host";
-import { FlatlogicHost } from "../components/flatlogic/host";
 import { File } from "../components/host/resources";
 import type { Connection } from "../components/host/ssh";
+import { TOPOLOGIES } from "../components/topologies/registry";
 import type { HostConfig, StackConfig } from "./config";
 
 /** A private key from config travels as a secret; a key path is plain. */
@@ -20,16 +19,16 @@ function secretMap(value: unknown): pulumi.Output<Record<string, string>> {
 /** Each host's top-level resources (for identity tests) and its stack outputs. */
 export function buildHostResources(config: StackConfig, stack: string) {
   return config.hosts.map((h) => {
-    const resources: pulumi.Resource[] = [];
     const connection = connectionInput(h);
-    let urls: Record<string, string> | undefined;
-    if (h.role === "flatlogic" && config.flatlogic) {
-      const fl = new FlatlogicHost(h.name, {
-        connection, flavor: h.flavor, address: h.connection.host, settings: config.flatlogic,
-        backendEnv: secretMap(config.flatlogicBackendEnv),
-      });
-      urls = fl.urls;
-      resources.push(fl);
+    const resources: pulumi.Resource[] = [];
+    let built: Record<string, unknown> = {};
+    const topology = TOPOLOGIES[h.role];
+    const role = config.roles[h.role];
+    if (topology && role) {
+      const secrets = Object.fromEntries(Object.entries(role.secrets).map(([k, v]) => [k, secretMap(v)]));
+      const b = topology.build({ name: h.name, connection, flavor: h.flavor, address: h.connection.host }, role.settings, secrets);
+      resources.push(...b.resources);
+      built = b.outputs;
     }
     const marker = new File(`${h.name}-marker`, {
       connection,
@@ -37,24 +36,8 @@ export function buildHostResources(config: StackConfig, stack: string) {
       content: `${JSON.stringify({ managedBy: "hostform", stack, host: h.name, flavor: h.flavor }, null, 2)}\n`,
       mode: "0644",
     });
-    let platforms: readonly string[] | undefined;
-    if (h.role === "duel" && config.duel) {
-      const secrets = secretMap(config.duelSecrets);
-      const duel = new DuelHost(h.name, {
-        connection, flavor: h.flavor, address: h.connection.host, settings: config.duel, secrets,
-        databasePassword: pulumi.secret(secrets.apply((m) => decodeURIComponent(new URL(m.DATABASE_URL).password))),
-      });
-      urls = duel.urls;
-      resources.push(duel);
-      platforms = duel.platforms;
-    }
     resources.push(marker);
-    return {
-      name: h.name, resources, outputs: {
-        address: h.connection.host, flavor: h.flavor, role: h.role, marker: marker.id,
-        ...(urls ? { urls } : {}), ...(platforms ? { streamPlatforms: platforms } : {}),
-      },
-    };
+    return { name: h.name, resources, outputs: { address: h.connection.host, flavor: h.flavor, role: h.role, marker: marker.id, ...built } };
   });
 }
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FlatlogicHost } from "../../components/flatlogic/host";
+import { FlatlogicHost } from "../../components/topologies/flatlogic/host";
 
 // Components under Pulumi's mocks: the exact resources each creates, per stack config.
 interface Created { type: string; name: string; inputs: Record<string, unknown> }

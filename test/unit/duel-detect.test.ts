@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { databaseMode, DuelConfigError, enabledPlatforms, poolMax, streamDestinations } from "../../components/duel/detect";
+import { databaseMode, DuelConfigError, enabledPlatforms, poolMax, streamDestinations } from "../../components/topologies/duel/detect";
 
 const PASSWORD = "s3cr3t-Pa55";
 

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { renderEcosystem } from "../../components/flatlogic/pm2";
-import { RenderError } from "../../components/flatlogic/validate";
-import { browserFlags, duelApps, renderOnstart, renderRestoreSecretsUnit, renderXvfbUnit } from "../../components/duel/render";
+import { renderEcosystem } from "../../components/blocks/pm2/render";
+import { RenderError } from "../../components/blocks/validate";
+import { browserFlags, duelApps, renderOnstart, renderRestoreSecretsUnit, renderXvfbUnit } from "../../components/topologies/duel/render";
 
 const XVFB_UNIT = `[Unit]
 Description=Xvfb virtual display :99 for WebGPU capture

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
   apacheModules, CLOUDFLARE_IP_RANGES, FFMPEG_GUARDRAIL_DEFAULTS, flatlogicApps, pm2UnitName,
   renderApacheVhost, renderEcosystem, renderPm2SystemdUnit, RenderError,
-} from "../../components/flatlogic/render";
-import type { Pm2App } from "../../components/flatlogic/render";
+} from "../../components/topologies/flatlogic/render";
+import type { Pm2App } from "../../components/topologies/flatlogic/render";
 
 const VHOST = `<VirtualHost *:80>
     ServerName tbp.flatlogic.app

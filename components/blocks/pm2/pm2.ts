@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { type Pm2App, pm2UnitName, renderEcosystem, renderPm2SystemdUnit } from "../flatlogic/pm2";
-import { script } from "../host/quote";
-import { File, Pm2Apps, Step, SystemdUnit } from "../host/resources";
-import type { VmHost } from "./vmhost";
+import { type Pm2App, pm2UnitName, renderEcosystem, renderPm2SystemdUnit } from "./render";
+import { script } from "../../host/quote";
+import { File, Pm2Apps, Step, SystemdUnit } from "../../host/resources";
+import type { VmHost } from "../base/vmhost";
 
 export interface Pm2Args {
   readonly host: VmHost;

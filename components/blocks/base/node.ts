@@ -1,4 +1,4 @@
-import { script } from "../host/quote";
+import { script } from "../../host/quote";
 
 /** Where hostform installs Node.js when it comes from the npm registry. */
 export const NODE_ROOT = "/opt/hostform/node";

@@ -1,35 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CloudflareDns } from "../dns/cloudflare";
-import { Health } from "../host/resources";
-import type { Connection } from "../host/ssh";
-import type { NodeRuntime } from "../vm/node";
-import { Pm2SystemdUnit } from "../vm/pm2";
-import { SecretsFile } from "../vm/secrets";
-import { VmHost } from "../vm/vmhost";
-import { type FfmpegGuardrails, flatlogicApps } from "./apps";
+import { CloudflareDns } from "../../blocks/dns/cloudflare";
+import { Health } from "../../host/resources";
+import type { Connection } from "../../host/ssh";
+import { Pm2SystemdUnit } from "../../blocks/pm2/pm2";
+import { SecretsFile } from "../../blocks/secrets/secrets-file";
+import { VmHost } from "../../blocks/base/vmhost";
+import { flatlogicApps } from "./apps";
 import { AppCode } from "./code";
-import { ApacheReverseProxy } from "./proxy";
+import type { FlatlogicSettings } from "./settings";
+import { ApacheReverseProxy } from "../../blocks/apache/proxy";
 
-/** Every setting of the Flatlogic VM topology; defaults are the runbook's (infra/config.ts). */
-export interface FlatlogicSettings {
-  readonly serverName: string;
-  readonly repo: string;
-  readonly ref: string;
-  readonly releasesKeep: number;
-  readonly frontendRelease?: string;
-  readonly appUser: string;
-  readonly node: NodeRuntime;
-  readonly pm2Version: string;
-  readonly frontendPort: number;
-  readonly backendPort: number;
-  readonly behindCloudflare: boolean;
-  readonly extraApacheConfig?: string;
-  readonly ffmpeg: FfmpegGuardrails;
-  readonly cloudflare?: { readonly zoneId: string; readonly recordName: string };
-  readonly healthTimeoutSeconds: number;
-  /** Where executor.js lives: the VM image's ~/executor by default; "workspace" takes it from the repository. */
-  readonly executorFrom: "image" | "workspace";
-}
+export type { FlatlogicSettings } from "./settings";
 
 export interface FlatlogicHostArgs {
   readonly connection: pulumi.Input<Connection>;

@@ -1,5 +1,5 @@
 /** The Apache reverse proxy in front of the Flatlogic frontend and backend (runbook: Runtime Topology). */
-import { isCidr, isDnsName, isPort, Problems, show } from "./validate";
+import { isCidr, isDnsName, isPort, Problems, show } from "../validate";
 
 /**
  * Cloudflare's published edge ranges, from https://www.cloudflare.com/ips-v4 and

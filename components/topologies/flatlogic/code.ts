@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { script } from "../host/quote";
-import { pm2As } from "../host/kinds/pm2";
-import { Step } from "../host/resources";
-import type { VmHost } from "../vm/vmhost";
+import { CHECKOUT, deployedCheck, gitPrelude, RECORD_DEPLOYED } from "../../blocks/git/checkout";
+import { script } from "../../host/quote";
+import { pm2As } from "../../host/kinds/pm2";
+import { Step } from "../../host/resources";
+import type { VmHost } from "../../blocks/base/vmhost";
 
 export interface AppCodeArgs {
   readonly host: VmHost;
@@ -25,15 +26,6 @@ export interface AppCodeArgs {
 
 export const ENV_FILES = [".env", ".env.local", ".env.production", ".env.production.local"];
 
-/** Shell helpers shared by the code and release scripts: git and npm as the app user. */
-function prelude(a: AppCodeArgs): string {
-  const h = a.host;
-  return script`u=${h.appUser}; ws=${a.workspace}; repo=${a.repo}; ref=${a.ref}; rel=${a.releasesDir}
-as_user() { runuser -u "$u" -- env HOME=${h.home} PATH=${h.nodeBinDir}:/usr/local/bin:/usr/bin:/bin "$@"; }
-g() { as_user git "$@"; }
-`;
-}
-
 /**
  * The app's code: the workspace checked out at the wanted ref (backend and telemetry dependencies
  * installed), and the frontend as immutable releases <timestamp>-<sha> built from it.
@@ -49,22 +41,14 @@ export class AppCode extends pulumi.ComponentResource {
     const h = args.host;
     const parent = { parent: this };
     this.frontendDir = `${args.releasesDir}/current/frontend`;
-    const pre = prelude(args);
+    const pre = gitPrelude({ user: h.appUser, home: h.home, nodeBinDir: h.nodeBinDir, workspace: args.workspace, repo: args.repo, ref: args.ref }, { rel: args.releasesDir });
     const pm2 = (cmd: string) => pm2As({ user: h.appUser, home: h.home, pm2Bin: args.pm2Bin, nodeBinDir: h.nodeBinDir }, cmd);
 
     this.workspace = new Step(`${name}-workspace`, {
       connection: h.connection,
       title: `workspace at ${args.ref}`,
-      check: pre + `want=$(g ls-remote "$repo" "$ref" | awk 'NR==1 {print $1}')
-[ -n "$want" ] || { echo "ref $ref not found in $repo" >&2; exit 2; }
-# The run records the commit last: a run that failed halfway is not taken for done.
-test "$(cat "$ws/.git/hostform-deployed" 2>/dev/null)" = "$want"
-`,
-      run: pre + `install -d -o "$u" -g "$u" "$(dirname "$ws")"
-if [ ! -d "$ws/.git" ]; then g clone -q --no-checkout "$repo" "$ws"; fi
-g -C "$ws" fetch -q origin "$ref"
-g -C "$ws" checkout -q --force FETCH_HEAD
-for d in backend telemetry; do
+      check: pre + deployedCheck("# The run records the commit last: a run that failed halfway is not taken for done.\n"),
+      run: pre + CHECKOUT + `for d in backend telemetry; do
   if [ -f "$ws/$d/package-lock.json" ]; then (cd "$ws/$d" && as_user npm ci --no-audit --no-fund --loglevel=error >/dev/null); fi
 done
 pid=$(cat ${h.home}/.pm2/pm2.pid 2>/dev/null || :)
@@ -74,8 +58,7 @@ if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
   done
   ${pm2("save --force")} >/dev/null
 fi
-g -C "$ws" rev-parse HEAD > "$ws/.git/hostform-deployed"
-`,
+` + RECORD_DEPLOYED,
       triggers: { repo: args.repo, ref: args.ref },
     }, { ...parent, dependsOn: [...h.ready, ...(args.dependsOn ?? [])] });
 

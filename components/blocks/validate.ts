@@ -12,7 +12,8 @@ export class RenderError extends Error {
 
 /** Collects problems; `done` throws them all at once, or does nothing when there are none. */
 export class Problems {
-  private readonly list: string[] = [];
+  /** Every problem so far, in the order found. */
+  readonly list: string[] = [];
   add(problem: string): void {
     this.list.push(problem);
   }
@@ -64,4 +65,39 @@ export function isCidr(value: unknown): boolean {
   if (isIPv4(match[1])) return prefix <= 32;
   if (isIPv6(match[1])) return prefix <= 128;
   return false;
+}
+
+const DISPLAY = /^:\d+$/;
+const SCREEN = /^\d+x\d+x\d+$/;
+
+/** An X display (":99") and, when given, a screen geometry ("1920x1080x24"). */
+export function checkDisplay(p: Problems, display: string, screen?: string): void {
+  p.check(typeof display === "string" && DISPLAY.test(display), `display ${show(display)} must look like ":99"`);
+  if (screen !== undefined) p.check(typeof screen === "string" && SCREEN.test(screen), `screen ${show(screen)} must be WIDTHxHEIGHTxDEPTH, like "1920x1080x24"`);
+}
+
+/** Each named field must be a plain absolute path (isPlainPath). */
+export function checkPaths<T extends object>(p: Problems, a: T, keys: readonly (keyof T & string)[]): void {
+  for (const key of keys) p.check(isPlainPath(a[key]), `${key} ${show(a[key])} must be an absolute path of [A-Za-z0-9._+@/-]`);
+}
+
+/**
+ * Readers for one settings object of the stack config: each takes a key's value (or its default),
+ * and records a problem naming `<prefix>.<key>` and the fix when the value is bad.
+ */
+export function settingsReader(prefix: string, v: Record<string, unknown>, p: Problems) {
+  const k = (name: string) => `${prefix}.${name}`;
+  return {
+    k,
+    str(name: string, fallback: string | undefined, re: RegExp, what: string): string {
+      const value = v[name] ?? fallback;
+      if (typeof value !== "string" || !re.test(value)) p.add(`${k(name)} must be ${what}, got ${JSON.stringify(value)}`);
+      return String(value);
+    },
+    int(name: string, fallback: number, min: number, max: number): number {
+      const value = v[name] ?? fallback;
+      if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) p.add(`${k(name)} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+      return value as number;
+    },
+  };
 }

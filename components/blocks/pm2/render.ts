@@ -1,5 +1,5 @@
 /** PM2 under systemd (runbook: Process Manager) and the ecosystem file that defines its apps. */
-import { isNonNegativeInt, isPlainPath, isPositiveInt, isUserName, Problems, show } from "./validate";
+import { isNonNegativeInt, isPlainPath, isPositiveInt, isUserName, Problems, show } from "../validate";
 
 export interface Pm2UnitArgs {
   /** The user PM2 runs as ("ubuntu"). */

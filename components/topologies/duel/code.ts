@@ -1,4 +1,5 @@
-import { script } from "../host/quote";
+import { CHECKOUT, deployedCheck, gitPrelude, RECORD_DEPLOYED } from "../../blocks/git/checkout";
+import { script } from "../../host/quote";
 
 export interface DuelCodeArgs {
   readonly user: string;
@@ -16,10 +17,7 @@ export interface DuelCodeArgs {
 }
 
 function prelude(a: DuelCodeArgs): string {
-  return script`u=${a.user}; ws=${a.workspace}; repo=${a.repo}; ref=${a.ref}; secrets=${a.secretsFile}
-as_user() { runuser -u "$u" -- env HOME=${a.home} PATH=${a.nodeBinDir}:/usr/local/bin:/usr/bin:/bin "$@"; }
-g() { as_user git "$@"; }
-`;
+  return gitPrelude({ user: a.user, home: a.home, nodeBinDir: a.nodeBinDir, workspace: a.workspace, repo: a.repo, ref: a.ref }, { secrets: a.secretsFile });
 }
 
 /**
@@ -28,10 +26,7 @@ g() { as_user git "$@"; }
  * graceful restart, say) is run again by the next up instead of looking done.
  */
 export function duelCodeCheck(a: DuelCodeArgs): string {
-  return prelude(a) + `want=$(g ls-remote "$repo" "$ref" | awk 'NR==1 {print $1}')
-[ -n "$want" ] || { echo "ref $ref not found in $repo" >&2; exit 2; }
-test "$(cat "$ws/.git/hostform-deployed" 2>/dev/null)" = "$want"
-`;
+  return prelude(a) + deployedCheck();
 }
 
 /**
@@ -42,11 +37,7 @@ test "$(cat "$ws/.git/hostform-deployed" 2>/dev/null)" = "$want"
  */
 export function duelCodeRun(a: DuelCodeArgs): string {
   const base = `http://127.0.0.1:${a.serverPort}`;
-  return prelude(a) + `install -d -o "$u" -g "$u" "$(dirname "$ws")"
-if [ ! -d "$ws/.git" ]; then g clone -q --no-checkout "$repo" "$ws"; fi
-g -C "$ws" fetch -q origin "$ref"
-g -C "$ws" checkout -q --force FETCH_HEAD
-if [ -f "$ws/package-lock.json" ]; then (cd "$ws" && as_user npm ci --no-audit --no-fund --loglevel=error >/dev/null); fi
+  return prelude(a) + CHECKOUT + `if [ -f "$ws/package-lock.json" ]; then (cd "$ws" && as_user npm ci --no-audit --no-fund --loglevel=error >/dev/null); fi
 ` + (a.migrate ? `(cd "$ws" && set -a && . "$secrets" && set +a && as_user env DATABASE_URL="$DATABASE_URL" npm run --silent migrate)
 ` : "") + script`base=${base}; timeout=${a.gracefulTimeoutSeconds}
 ` + `admin() { ( . "$secrets" && printf '%s' "\${ADMIN_CODE:-}" ); }
@@ -73,6 +64,5 @@ if [ "$running" = 200 ]; then
     sleep 2
   done
 fi
-g -C "$ws" rev-parse HEAD > "$ws/.git/hostform-deployed"
-`;
+` + RECORD_DEPLOYED;
 }

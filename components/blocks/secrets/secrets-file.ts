@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { File } from "../host/resources";
-import type { Connection } from "../host/ssh";
+import { File } from "../../host/resources";
+import type { Connection } from "../../host/ssh";
 import { renderEnvFile } from "./envfile";
 
 export interface SecretsFileArgs {

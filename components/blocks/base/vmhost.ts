@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { script } from "../host/quote";
-import { AptPackages, HostFacts, Step } from "../host/resources";
-import type { Connection } from "../host/ssh";
+import { script } from "../../host/quote";
+import { AptPackages, HostFacts, Step } from "../../host/resources";
+import type { Connection } from "../../host/ssh";
 import { NODE_DEFAULTS, type NodeRuntime, nodeBinDir, nodeCheck, nodeInstall } from "./node";
 
 export interface VmHostArgs {

@@ -1,6 +1,6 @@
 /** The four PM2 apps of the standard Flatlogic VM (runbook: Process Manager, FFmpeg guardrails). */
-import type { Pm2App } from "./pm2";
-import { isPlainPath, isPort, isPositiveInt, isUserName, Problems, show } from "./validate";
+import type { Pm2App } from "../../blocks/pm2/render";
+import { isPlainPath, isPort, isPositiveInt, isUserName, Problems, show } from "../../blocks/validate";
 
 /** Backend settings that keep reverse-video generation from taking the VM down (June 2026 OOM). */
 export interface FfmpegGuardrails {

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { script } from "../host/quote";
-import { AptPackages, File, Service, Step } from "../host/resources";
-import type { VmHost } from "../vm/vmhost";
-import { type ApacheVhostArgs, apacheModules, renderApacheVhost } from "./apache";
+import { script } from "../../host/quote";
+import { AptPackages, File, Service, Step } from "../../host/resources";
+import type { VmHost } from "../base/vmhost";
+import { type ApacheVhostArgs, apacheModules, renderApacheVhost } from "./render";
 
 export interface ApacheReverseProxyArgs {
   readonly host: VmHost;

@@ -1,0 +1,107 @@
+import * as pulumi from "@pulumi/pulumi";
+import { VmHost } from "../../blocks/base/vmhost";
+import { browserResources } from "../../blocks/browser/browser";
+import { bootResources } from "../../blocks/init/boot";
+import { Pm2SystemdUnit } from "../../blocks/pm2/pm2";
+import { localPostgres, PG, postgresClient } from "../../blocks/postgres/local";
+import { SecretsFile } from "../../blocks/secrets/secrets-file";
+import { Health, Step } from "../../host/resources";
+import type { Connection } from "../../host/ssh";
+import { duelCodeCheck, duelCodeRun } from "./code";
+import type { Platform } from "./detect";
+import { browserFlags, duelApps } from "./render";
+import type { DuelSettings } from "./settings";
+
+export type { DuelSettings } from "./settings";
+
+export interface DuelHostArgs {
+  readonly connection: pulumi.Input<Connection>;
+  readonly flavor: "systemd" | "container";
+  readonly address: string;
+  readonly settings: DuelSettings;
+  /** KEY → value of the secrets file (DATABASE_URL, ADMIN_CODE, stream keys…). */
+  readonly secrets: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** The database password, for creating the local role (secret). */
+  readonly databasePassword?: pulumi.Input<string>;
+}
+
+/** The Hyperscape duel stack on a GPU host, with systemd or without it (Vast.ai). */
+export class DuelHost extends pulumi.ComponentResource {
+  readonly urls: Record<string, string>;
+  readonly platforms: readonly Platform[];
+
+  constructor(name: string, args: DuelHostArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hostform:duel:DuelHost", name, {}, opts);
+    const s = args.settings;
+    const connection = args.connection;
+    const parent = { parent: this };
+    const host = new VmHost(`${name}-vm`, { connection, flavor: args.flavor, appUser: s.appUser, node: s.node }, parent);
+    const after = { ...parent, dependsOn: host.ready };
+    const pm2Bin = "/opt/hostform/pm2/lib/node_modules/pm2/bin/pm2";
+    const workspace = `${host.home}/hyperscape`;
+    const local = s.database.mode === "local";
+
+    const { media, all: browser } = browserResources(name, { connection, browser: s.browser, packages: ["ffmpeg", "xvfb"] }, after);
+
+    // The guide's ecosystem reads /tmp/hyperscape-secrets.env; /tmp is emptied at boot, so a
+    // canonical copy outside /tmp is restored before PM2 starts (a unit, or onstart.sh).
+    const canonical = new SecretsFile(`${name}-secrets-kept`, { connection, path: s.secretsCanonical, values: args.secrets, owner: "root" }, after);
+    const runtime = new SecretsFile(`${name}-secrets`, { connection, path: s.secretsPath, values: args.secrets, owner: s.appUser }, after);
+
+    const d = s.database;
+    const db: pulumi.Resource[] = local
+      ? [localPostgres(name, { connection, flavor: args.flavor, user: d.user, database: d.database, password: args.databasePassword ?? "" }, { ...after, parent: this })]
+      : [postgresClient(name, connection, after)];
+
+    const apps = duelApps({
+      cwd: workspace, secretsFile: s.secretsPath, display: s.display,
+      env: {
+        PORT: String(s.serverPort), DUEL_DATABASE_MODE: s.database.mode, USE_LOCAL_POSTGRES: String(s.database.useLocalPostgres),
+        POSTGRES_POOL_MAX: String(s.poolMax), STREAM_PLATFORMS: s.platforms.join(","), CHROME_FLAGS: browserFlags(s.angle).join(" "),
+      },
+    });
+    const init = bootResources(name, {
+      host, pm2Bin,
+      secrets: { canonical: s.secretsCanonical, runtime: s.secretsPath, unit: "hyperscape-secrets.service", dependsOn: [canonical, runtime] },
+      xvfb: { display: s.display, screen: s.screen, dependsOn: [media] },
+      ...(local ? { localPostgres: PG } : {}),
+      onstartDependsOn: db,
+    }, this);
+    const boot: pulumi.Resource[] = [canonical, runtime, ...init.resources];
+
+    const code = new Step(`${name}-code`, {
+      connection, title: `duel server at ${s.ref}`,
+      // Migrations run in both modes: against the local cluster or the remote database.
+      ...codeScripts(s, host, workspace, pm2Bin, true),
+      triggers: { repo: s.repo, ref: s.ref },
+    }, { ...parent, dependsOn: [...host.ready, ...boot, ...db] });
+
+    const pm2 = new Pm2SystemdUnit(`${name}-pm2`, {
+      host, version: s.pm2Version, apps, requires: init.pm2Requires,
+      dependsOn: [code, ...browser, ...boot],
+    }, parent);
+
+    new Health(`${name}-health`, {
+      connection, timeoutSeconds: s.healthTimeoutSeconds,
+      checks: [
+        { name: "server", url: `http://127.0.0.1:${s.serverPort}/health`, status: 200, app: "duel-arena" },
+        { name: "streaming", url: `http://127.0.0.1:${s.serverPort}/streaming/state`, status: 200, app: "duel-arena" },
+      ],
+      pm2: { user: s.appUser, home: host.home, pm2Bin, nodeBinDir: host.nodeBinDir, apps: apps.map((a) => a.name) },
+      generation: pulumi.all([code.appliedAt, pm2.ecosystem.appliedAt, pm2.apps.appliedAt]).apply((at) => at.join(" ")),
+    }, { ...parent, dependsOn: [pm2] });
+
+    this.platforms = s.platforms;
+    const port = s.externalPorts.server ?? s.serverPort;
+    this.urls = { health: `http://${args.address}:${port}/health`, streaming: `http://${args.address}:${port}/streaming/state` };
+    this.registerOutputs({ urls: this.urls, platforms: this.platforms });
+  }
+}
+
+function codeScripts(s: DuelSettings, host: VmHost, workspace: string, pm2Bin: string, migrate: boolean) {
+  const a = {
+    user: s.appUser, home: host.home, nodeBinDir: host.nodeBinDir, repo: s.repo, ref: s.ref, workspace, secretsFile: s.secretsPath,
+    migrate, serverPort: s.serverPort, pm2Bin, gracefulTimeoutSeconds: s.gracefulTimeoutSeconds,
+  };
+  return { check: duelCodeCheck(a), run: duelCodeRun(a) };
+}

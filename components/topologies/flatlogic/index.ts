@@ -1,0 +1,15 @@
+import type { Topology } from "../registry";
+import { FlatlogicHost } from "./host";
+import { type FlatlogicSettings, flatlogicSettings } from "./settings";
+
+/** The Flatlogic VM (seeds/001), role `flatlogic`. */
+export const flatlogic: Topology<FlatlogicSettings> = {
+  role: "flatlogic",
+  flavors: ["systemd", "container"],
+  secrets: [{ key: "flatlogicBackendEnv" }],
+  settings: (value, _plain, p) => flatlogicSettings(value, p),
+  build(h, settings, secrets) {
+    const host = new FlatlogicHost(h.name, { connection: h.connection, flavor: h.flavor, address: h.address, settings, backendEnv: secrets.flatlogicBackendEnv });
+    return { resources: [host], outputs: { urls: host.urls } };
+  },
+};
