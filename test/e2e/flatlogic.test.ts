@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectionOf, hostExec, ROOT, sandbox, summary, TestStack } from "./harness";
+import { connectionOf, hostExec, ROOT, sandbox, summary, TestStack, until } from "./harness";
 
 // Issue 4: the Flatlogic VM runbook (seeds/001) converged for real on a systemd host.
 const HOST = "e2e-flat";
@@ -12,15 +12,6 @@ const get = async (url: string) => {
   const r = await fetch(url, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
   return { status: r?.status ?? 0, body: r ? await r.text() : "" };
 };
-
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, seconds = 90): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
 
 describe("Flatlogic VM topology", () => {
   const stack = new TestStack(ROOT);

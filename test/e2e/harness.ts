@@ -105,3 +105,13 @@ export function connectionOf(h: sandbox.SandboxHost) {
 }
 
 export { sandbox };
+
+/** Polls `fn` each second until `ok` holds or `seconds` pass; the last value either way. */
+export async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, seconds = 90): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}

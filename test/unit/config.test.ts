@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, type RawConfig } from "../../infra/config";
+import { type Topology, TOPOLOGIES } from "../../components/topologies/registry";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA400bpYgarO7hBQ5+HyZhTk26Wtle15Kn1cN4IF3aGw";
 const raw = (values: Record<string, unknown>): RawConfig => ({
@@ -85,5 +86,23 @@ describe("stack config", () => {
       'hostform:duel.display must be an X display like ":99", got "99"',
     ]);
     expect(err?.message).not.toContain("hunter2");
+  });
+
+  it("refuses a role that is not a topology, and a flavor the host's topology does not run on, before any SSH", () => {
+    const host = { address: "198.18.0.10", hostKey: KEY, privateKeyPath: "/k" };
+    const registry = TOPOLOGIES as Record<string, Topology>;
+    registry["systemd-only"] = { ...TOPOLOGIES.flatlogic, role: "systemd-only", flavors: ["systemd"] };
+    try {
+      expect(() => loadConfig(raw({
+        hosts: [{ name: "a", role: "wordpress", ...host }, { name: "b", role: "systemd-only", flavor: "container", ...host }],
+        "systemd-only": { repo: "/srv/git/app.git" },
+      }), "/p")).toThrow(
+        "hostform: the stack config has 2 problems:\n" +
+          '  - hostform:hosts[0].role must be one of "flatlogic", "duel", "systemd-only", "none", got "wordpress"\n' +
+          '  - hostform:hosts[1]: role "systemd-only" does not run on flavor "container": it supports systemd',
+      );
+    } finally {
+      delete registry["systemd-only"];
+    }
   });
 });

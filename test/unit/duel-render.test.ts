@@ -138,7 +138,7 @@ fi
 pm2_pid=$(cat /home/ubuntu/.pm2/pm2.pid 2>/dev/null || :)
 if [ -n "$pm2_pid" ] && grep -qsF 'God Daemon (/home/ubuntu/.pm2)' "/proc/$pm2_pid/cmdline"; then
   log "PM2 already running (pid $pm2_pid)"
-elif (umask 077 && exec runuser -u ubuntu -- env PM2_HOME=/home/ubuntu/.pm2 PATH=/opt/node/bin:/usr/local/bin:/usr/bin:/bin /opt/hostform/pm2/lib/node_modules/pm2/bin/pm2 resurrect); then
+elif (umask 077 && cd /home/ubuntu && exec runuser -u ubuntu -- env PM2_HOME=/home/ubuntu/.pm2 PATH=/opt/node/bin:/usr/local/bin:/usr/bin:/bin /opt/hostform/pm2/lib/node_modules/pm2/bin/pm2 resurrect); then
   log "PM2 resurrected the saved process list"
 else
   fail 'pm2 resurrect failed for ubuntu'
@@ -162,6 +162,13 @@ function bashSyntax(text: string): { status: number | null; out: string } {
 describe("renderOnstart", () => {
   it("restores secrets, supervises Xvfb, runs the boot hooks and resurrects PM2, in that order", () => {
     expect(renderOnstart(ONSTART_ARGS)).toBe(ONSTART_HEAD + ONSTART_TAIL);
+  });
+
+  it("without a display or secrets (a Flatlogic container) runs only the boot hooks and PM2", () => {
+    const { display: _d, screen: _s, secretsCanonical: _c, secretsRuntime: _r, ...pm2Only } = ONSTART_ARGS;
+    const text = renderOnstart(pm2Only);
+    expect(text).toBe(ONSTART_HEAD.slice(0, ONSTART_HEAD.indexOf("\n# PM2's ecosystem")) + ONSTART_TAIL);
+    expect(bashSyntax(text)).toEqual({ status: 0, out: "" });
   });
 
   it("starts the local PostgreSQL cluster after Xvfb and before the hooks and PM2", () => {

@@ -30,7 +30,7 @@ describe("host parsers", () => {
   it("PM2 converge: a stopped daemon is started through its unit before the apps are reloaded and saved", () => {
     const s = convergePm2Script({ connection, ...home, ecosystemPath: "/home/ubuntu/ecosystem.config.js", apps: ["a"], ecosystemSha256: "x", manager: "systemd" },
       { daemon: false, apps: { old: "online" }, modes: {} }, false);
-    const pm2 = (args: string) => `(umask 077 && exec runuser -u ubuntu -- env PM2_HOME=/home/ubuntu/.pm2 PATH=/opt/node/bin:/usr/local/bin:/usr/bin:/bin /opt/pm2/bin/pm2 ${args})`;
+    const pm2 = (args: string) => `(umask 077 && cd /home/ubuntu && exec runuser -u ubuntu -- env PM2_HOME=/home/ubuntu/.pm2 PATH=/opt/node/bin:/usr/local/bin:/usr/bin:/bin /opt/pm2/bin/pm2 ${args})`;
     expect(s).toBe(`set -euo pipefail
 systemctl reset-failed -- pm2-ubuntu.service 2>/dev/null || :
 systemctl start -- pm2-ubuntu.service

@@ -4,6 +4,16 @@ import { AptPackages, HostFacts, Step } from "../../host/resources";
 import type { Connection } from "../../host/ssh";
 import { NODE_DEFAULTS, type NodeRuntime, nodeBinDir, nodeCheck, nodeInstall } from "./node";
 
+/** Where a topology's component lands: the host, its init flavor, the address outputs point at. */
+export interface HostTarget {
+  /** How to reach the host (host key pinned). */
+  readonly connection: pulumi.Input<Connection>;
+  /** "systemd", or "container": no init system (Vast.ai). */
+  readonly flavor: "systemd" | "container";
+  /** The address the public name points at, and where the exported URLs go. */
+  readonly address: string;
+}
+
 export interface VmHostArgs {
   /** How to reach the host (host key pinned). */
   readonly connection: pulumi.Input<Connection>;

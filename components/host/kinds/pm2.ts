@@ -31,7 +31,9 @@ export interface Pm2Observed {
 /** Runs pm2 as the user. Never prints jlist's JSON: it carries every app's environment. */
 export function pm2As(h: Pm2Home, args: string): string {
   // umask 077: `pm2 save` writes the dump (every app's environment, secrets included) 0600.
-  return `(umask 077 && exec runuser -u ${script`${h.user}`} -- env PM2_HOME=${script`${`${h.home}/.pm2`}`} PATH=${script`${h.nodeBinDir}`}:/usr/local/bin:/usr/bin:/bin ${script`${h.pm2Bin}`} ${args})`;
+  // cd: a daemon started here keeps this directory, and the apps it spawns fail (EACCES) in one
+  // the user cannot enter, like root's home where an SSH session starts.
+  return `(umask 077 && cd ${script`${h.home}`} && exec runuser -u ${script`${h.user}`} -- env PM2_HOME=${script`${`${h.home}/.pm2`}`} PATH=${script`${h.nodeBinDir}`}:/usr/local/bin:/usr/bin:/bin ${script`${h.pm2Bin}`} ${args})`;
 }
 
 /** Reads PM2's state without starting a daemon (pm2 jlist would start one). */

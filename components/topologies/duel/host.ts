@@ -1,12 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { VmHost } from "../../blocks/base/vmhost";
+import { type HostTarget, VmHost } from "../../blocks/base/vmhost";
 import { browserResources } from "../../blocks/browser/browser";
 import { bootResources } from "../../blocks/init/boot";
 import { Pm2SystemdUnit } from "../../blocks/pm2/pm2";
 import { localPostgres, PG, postgresClient } from "../../blocks/postgres/local";
 import { SecretsFile } from "../../blocks/secrets/secrets-file";
 import { Health, Step } from "../../host/resources";
-import type { Connection } from "../../host/ssh";
 import { duelCodeCheck, duelCodeRun } from "./code";
 import type { Platform } from "./detect";
 import { browserFlags, duelApps } from "./render";
@@ -14,10 +13,7 @@ import type { DuelSettings } from "./settings";
 
 export type { DuelSettings } from "./settings";
 
-export interface DuelHostArgs {
-  readonly connection: pulumi.Input<Connection>;
-  readonly flavor: "systemd" | "container";
-  readonly address: string;
+export interface DuelHostArgs extends HostTarget {
   readonly settings: DuelSettings;
   /** KEY → value of the secrets file (DATABASE_URL, ADMIN_CODE, stream keys…). */
   readonly secrets: pulumi.Input<Record<string, pulumi.Input<string>>>;

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CloudflareDns } from "../../blocks/dns/cloudflare";
+import { bootResources } from "../../blocks/init/boot";
 import { Health } from "../../host/resources";
-import type { Connection } from "../../host/ssh";
 import { Pm2SystemdUnit } from "../../blocks/pm2/pm2";
 import { SecretsFile } from "../../blocks/secrets/secrets-file";
-import { VmHost } from "../../blocks/base/vmhost";
+import { type HostTarget, VmHost } from "../../blocks/base/vmhost";
 import { flatlogicApps } from "./apps";
 import { AppCode } from "./code";
 import type { FlatlogicSettings } from "./settings";
@@ -12,11 +12,7 @@ import { ApacheReverseProxy } from "../../blocks/apache/proxy";
 
 export type { FlatlogicSettings } from "./settings";
 
-export interface FlatlogicHostArgs {
-  readonly connection: pulumi.Input<Connection>;
-  readonly flavor: "systemd" | "container";
-  /** The address the public name points at, and where the exported URLs go. */
-  readonly address: string;
+export interface FlatlogicHostArgs extends HostTarget {
   readonly settings: FlatlogicSettings;
   /** The backend's environment secrets (DB password, tokens…). */
   readonly backendEnv: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -46,6 +42,8 @@ export class FlatlogicHost extends pulumi.ComponentResource {
       user: s.appUser, workspace, frontendDir: code.frontendDir, frontendPort: s.frontendPort, backendPort: s.backendPort,
       backendEnvFile: secrets.path, ffmpeg: s.ffmpeg, executorDir: s.executorFrom === "workspace" ? `${workspace}/executor` : executor,
     });
+    // Systemd brings Apache and PM2 back through their units; a container through /root/onstart.sh.
+    bootResources(name, { host, pm2Bin, onstartDependsOn: host.ready }, this);
     const pm2 = new Pm2SystemdUnit(`${name}-pm2`, {
       host, version: s.pm2Version, apps, revision: `${s.ref}@${s.frontendRelease ?? "newest"}`, dependsOn: [code.release],
     }, parent);

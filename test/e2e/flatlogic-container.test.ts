@@ -1,0 +1,39 @@
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectionOf, hostExec, ROOT, sandbox, summary, TestStack, until } from "./harness";
+
+// Issue 8: the init flavor is one block. A Flatlogic host without an init system (a container)
+// gets /root/onstart.sh, which brings Apache and PM2 back after a restart.
+const HOST = "e2e-flat-ctr";
+
+describe("Flatlogic VM topology on a container host", () => {
+  const stack = new TestStack(ROOT);
+  let h: sandbox.SandboxHost;
+
+  beforeAll(async () => {
+    [h] = await sandbox.up([{ name: HOST, flavor: "container" }]);
+    const repo = sandbox.publishRepo(h, path.join(ROOT, "test/fixtures/flatlogic-app"), "/srv/git/app.git");
+    await stack.init();
+    const c = connectionOf(h);
+    stack.setConfig({
+      "hostform:hosts": [{ name: HOST, flavor: "container", role: "flatlogic", address: c.host, port: c.port, user: c.user, hostKey: c.hostKey, privateKeyPath: c.privateKeyPath }],
+      "hostform:flatlogic": { repo: repo.remote, serverName: "app.example.test", node: { source: "npm-registry" }, executorFrom: "workspace", healthTimeoutSeconds: 60 },
+    });
+  });
+  afterAll(async () => {
+    await sandbox.down([HOST]);
+    stack.remove();
+  });
+
+  it("converges, and after a container restart Apache and the PM2 apps are back through onstart.sh", async () => {
+    const up = await stack.up();
+    expect(up.code, up.all).toBe(0);
+    expect(Object.keys(summary((await stack.up()).all))).toEqual(["unchanged"]);
+    expect(await hostExec(HOST, "stat -c '%a %U' /root/onstart.sh; test -x /etc/hostform/boot.d/50-apache2 && echo apache-hook")).toBe("755 root\napache-hook\n");
+
+    await sandbox.restart(HOST);
+    const served = () => hostExec(HOST, "curl -s -o /dev/null -o /dev/null -w '%{http_code} ' http://127.0.0.1/ http://127.0.0.1:3000/api/auth/me || :");
+    expect(await until(served, (s) => s === "200 401 ", 90)).toBe("200 401 ");
+    expect((await stack.drift()).code).toBe(0);
+  });
+});
