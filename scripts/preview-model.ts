@@ -68,11 +68,13 @@ export interface Change {
   corrective?: PropChange[];
 }
 
+export interface HostHealth { urls: string[]; rechecked: boolean }
+
 export interface Report {
   stack: string;
   changes: Change[];
-  /** Per host with changes, the health URLs that `up` checks again. */
-  health: Record<string, string[]>;
+  /** Per host with changes: its health URLs, and whether `up` checks them again. */
+  health: Record<string, HostHealth>;
   /** Error diagnostics of a failed run. */
   errors: string[];
 }
@@ -140,9 +142,15 @@ function opOf(step: PreviewStep): Op | undefined {
   }
 }
 
+/**
+ * The host's address from the connection; a connection holding a private key is a secret, shown as
+ * "[secret]", and then the resource's id (`<host>:<what>`) says it. A resource not created yet has none.
+ */
 function hostOf(s: PreviewStep): string {
   const c = (inputsOf(s.newState).connection ?? inputsOf(s.oldState).connection) as { host?: unknown } | undefined;
-  return typeof c?.host === "string" ? c.host : "?";
+  if (typeof c?.host === "string") return c.host;
+  const id = s.oldState?.id ?? s.newState?.id;
+  return id ? id.slice(0, id.indexOf(":")) : "(a host behind a secret connection)";
 }
 
 function whatOf(s: PreviewStep): string {
@@ -200,15 +208,16 @@ function correctiveOf(deployed: PreviewStep | undefined, live: PreviewStep): Pro
 export function buildReport(stack: string, intentional: PreviewDigest, total: PreviewDigest): Report {
   const planned = byUrn(intentional);
   const changes: Change[] = [];
-  const health: Record<string, string[]> = {};
+  const health: Record<string, HostHealth> = {};
   for (const step of byUrn(total).values()) {
     const kind = kindOf((step.newState ?? step.oldState)!.type);
     const host = hostOf(step);
+    const op = opOf(step);
     if (kind === "Health") {
       const checks = (inputsOf(step.newState).checks ?? inputsOf(step.oldState).checks) as { url: string }[] | undefined;
-      health[host] = [...(health[host] ?? []), ...(checks ?? []).map((c) => c.url)];
+      const h = health[host] ?? { urls: [], rechecked: false };
+      health[host] = { urls: [...h.urls, ...(checks ?? []).map((c) => c.url)], rechecked: h.rechecked || (op !== undefined && op !== "delete") };
     }
-    const op = opOf(step);
     if (!op) continue;
     const deployed = planned.get(step.urn);
     const change: Change = { name: nameOf(step.urn), kind, host, what: whatOf(step), op };
@@ -221,6 +230,9 @@ export function buildReport(stack: string, intentional: PreviewDigest, total: Pr
     if (kind === "Health" && !corrective && !intended?.length) continue;
     changes.push(change);
   }
+  // The engine works in parallel, so its order changes from run to run; a comment edited in place
+  // on every push should not.
+  changes.sort((a, b) => a.host.localeCompare(b.host) || a.name.localeCompare(b.name));
   const hosts = new Set(changes.map((c) => c.host));
   for (const h of Object.keys(health)) if (!hosts.has(h)) delete health[h];
   const errors = [...(intentional.diagnostics ?? []), ...(total.diagnostics ?? [])].filter((d) => d.severity === "error").map((d) => d.message.trim());

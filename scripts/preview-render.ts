@@ -6,8 +6,9 @@
 import { type Change, type PropChange, type Report, SECRET, UNKNOWN } from "./preview-model";
 import { unifiedDiff } from "./unified-diff";
 
-/** GitHub refuses a comment or issue body longer than this. */
-export const GITHUB_LIMIT = 65536;
+/** GitHub refuses a comment or issue body over 65536 characters; measured in bytes, with a margin. */
+export const GITHUB_LIMIT = 65000;
+const size = (text: string) => Buffer.byteLength(text, "utf8");
 
 export type Mode = "preview" | "drift";
 
@@ -29,31 +30,31 @@ function fence(body: string, lang: string): string {
   return `${ticks}${lang}\n${body}\n${ticks}`;
 }
 
-function inline(value: unknown): string {
-  if (value === SECRET) return "changed (secret, not shown)";
+function inline(value: unknown, fmt: (text: string) => string): string {
   if (value === UNKNOWN) return UNKNOWN;
   const text = typeof value === "string" ? value : JSON.stringify(value);
-  return code(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+  return fmt(text.length > 200 ? `${text.slice(0, 200)}…` : text);
 }
 
 const isText = (v: unknown): v is string => typeof v === "string" && v !== SECRET && v !== UNKNOWN;
 const isList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
 
-/** `labels`: the two sides of a diff, e.g. deployed / on the host. */
-export function describe(p: PropChange, labels: readonly [string, string]): Described {
+/** `labels`: the two sides of a diff, e.g. deployed / on the host; `fmt` marks values (Markdown code spans). */
+export function describe(p: PropChange, labels: readonly [string, string], fmt: (text: string) => string = code): Described {
   if (p.before === SECRET || p.after === SECRET) return { line: `${p.key}: changed (secret, not shown)` };
   if ((isText(p.before) || p.before === undefined) && (isText(p.after) || p.after === undefined) && `${p.before ?? ""}${p.after ?? ""}`.includes("\n")) {
     return { line: `${p.key}:`, diff: unifiedDiff(p.before ?? "", p.after ?? "", labels[0], labels[1]) };
   }
-  if (isList(p.before) && isList(p.after)) {
-    const added = p.after.filter((x) => !p.before.includes(x));
-    const removed = p.before.filter((x) => !p.after.includes(x));
-    const parts = [added.length ? `added ${added.map(code).join(", ")}` : "", removed.length ? `removed ${removed.map(code).join(", ")}` : ""].filter(Boolean);
+  const [before, after] = [p.before, p.after];
+  if (isList(before) && isList(after)) {
+    const added = after.filter((x) => !before.includes(x));
+    const removed = before.filter((x) => !after.includes(x));
+    const parts = [added.length ? `added ${added.map(fmt).join(", ")}` : "", removed.length ? `removed ${removed.map(fmt).join(", ")}` : ""].filter(Boolean);
     if (parts.length) return { line: `${p.key}: ${parts.join("; ")}` };
   }
-  if (p.before === undefined) return { line: `${p.key}: set to ${inline(p.after)}` };
-  if (p.after === undefined) return { line: `${p.key}: unset (was ${inline(p.before)})` };
-  return { line: `${p.key}: ${inline(p.before)} → ${inline(p.after)}` };
+  if (p.before === undefined) return { line: `${p.key}: set to ${inline(p.after, fmt)}` };
+  if (p.after === undefined) return { line: `${p.key}: unset (was ${inline(p.before, fmt)})` };
+  return { line: `${p.key}: ${inline(p.before, fmt)} → ${inline(p.after, fmt)}` };
 }
 
 /** A diff cut to `maxLines` lines, saying how many were left out. */
@@ -94,15 +95,21 @@ function block(c: Change, changes: PropChange[], labels: readonly [string, strin
   return lines;
 }
 
+function healthOf(r: Report, host: string): string {
+  const h = r.health[host];
+  if (!h?.urls.length) return "none";
+  return `${h.urls.map(code).join("<br>")}<br>${h.rechecked ? "checked again by `up`" : "not checked again"}`;
+}
+
 function table(r: Report): string[] {
   const hosts = [...new Set(r.changes.map((c) => c.host))];
   const count = (h: string, op: string) => r.changes.filter((c) => c.host === h && c.op === op).length;
   return [
-    "| host | created | updated | replaced | deleted | intentional | corrective | health checks run again |",
+    "| host | created | updated | replaced | deleted | intentional | corrective | health URLs |",
     "|---|---:|---:|---:|---:|---:|---:|---|",
     ...hosts.map((h) => `| ${code(h)} | ${count(h, "create")} | ${count(h, "update")} | ${count(h, "replace")} | ${count(h, "delete")} | `
       + `${r.changes.filter((c) => c.host === h && c.intentional).length} | ${r.changes.filter((c) => c.host === h && c.corrective).length} | `
-      + `${(r.health[h] ?? []).map(code).join("<br>") || "none"} |`),
+      + `${healthOf(r, h)} |`),
   ];
 }
 
@@ -143,11 +150,11 @@ function renderWith(r: Report, mode: Mode, maxLines: number): string {
   const out = [marker(mode, r.stack), title, ""];
   if (r.errors.length) {
     out.push(`**The ${mode} failed**; the hosts were not compared:`, "", fence(r.errors.join("\n\n"), ""));
-    return out.join("\n");
+    return `${out.join("\n")}\n`;
   }
   if (!r.changes.length) {
     out.push(mode === "preview" ? "No changes: the hosts already match this pull request." : "No drift: every host matches the last deployment.");
-    return out.join("\n");
+    return `${out.join("\n")}\n`;
   }
   out.push(summary(r, mode), "", ...table(r), "");
   const sections = mode === "preview"
@@ -158,15 +165,23 @@ function renderWith(r: Report, mode: Mode, maxLines: number): string {
 }
 
 /**
- * The Markdown for a report, at most `limit` characters: diffs are shortened first (each keeps its
+ * The Markdown for a report, at most `limit` bytes: diffs are shortened first (each keeps its
  * head and says how many lines were left out); if even that is too long, the text is cut at the end.
  */
 export function renderMarkdown(r: Report, mode: Mode, limit = GITHUB_LIMIT): string {
-  for (const maxLines of [400, 120, 40, 12, 0]) {
-    const text = renderWith(r, mode, maxLines);
-    if (text.length <= limit) return text;
+  const whole = renderWith(r, mode, Infinity);
+  if (size(whole) <= limit) return whole;
+  // The most diff lines each diff may keep for the comment to fit: a long diff is cut, short ones stay whole.
+  let [fits, tooMany] = [0, whole.split("\n").length];
+  while (tooMany - fits > 1) {
+    const mid = Math.floor((fits + tooMany) / 2);
+    if (size(renderWith(r, mode, mid)) <= limit) fits = mid;
+    else tooMany = mid;
   }
-  const text = renderWith(r, mode, 0);
-  const note = `\n\n… ${text.length - limit} more characters left out (comment size limit)\n`;
-  return text.slice(0, limit - note.length - 10) + note;
+  const text = renderWith(r, mode, fits);
+  if (size(text) <= limit) return text;
+  // So many resources that even without diffs it is too long: cut at the end.
+  const bytes = Buffer.from(text, "utf8");
+  const keep = limit - 200;
+  return `${bytes.subarray(0, keep).toString("utf8").replace(/\uFFFD$/, "")}\n\n… ${bytes.length - keep} more bytes left out (comment size limit)\n`;
 }

@@ -16,7 +16,7 @@ new File("app-conf", { connection, path: config.get("appConfPath") ?? `${root}/a
 new File("token", { connection, path: `${root}/token.env`, content: config.requireSecret("token").apply((t) => `API_TOKEN=${t}\n`), secret: true }, opts);
 new File("long", {
   connection, path: `${root}/long.txt`,
-  content: Array.from({ length: longLines }, (_, n) => `line ${n + 1}: ${config.get("longWord") ?? "alpha"}\n`).join(""),
+  content: Array.from({ length: longLines }, (_, n) => `${n + 1}\n`).join(""),
 }, opts);
 const pkgs = new AptPackages("pkgs", { connection, packages: config.getObject<string[]>("packages") ?? ["busybox"] });
 const web = new SystemdUnit("web", {
