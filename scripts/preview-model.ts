@@ -183,14 +183,23 @@ function secretContentKey(s: PreviewStep): string {
   return kindOf((s.newState ?? s.oldState)!.type) === "Step" ? "stdin" : "content";
 }
 
+/** Whether hashes hostform keeps in the inputs (a Step's stdinSha256) differ; undefined when there are none to compare. */
+function hashesDiffer(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): boolean | undefined {
+  const keys = Object.keys(after ?? {}).filter((k) => /sha256/i.test(k) && before?.[k] !== undefined);
+  return keys.length ? keys.some((k) => before![k] !== after![k]) : undefined;
+}
+
 function intentionalOf(step: PreviewStep | undefined): PropChange[] | undefined {
   const op = step && opOf(step);
   if (!step || !op) return undefined;
   if (op === "delete") return [];
-  const changes = propChanges(op === "create" ? undefined : step.oldState?.inputs, step.newState?.inputs, isSecret(step));
-  // The CLI shows a secret as "[secret]" on both sides: when nothing visible explains the update,
-  // the secret is what changed.
-  if (isSecret(step) && (op === "create" || changes.length === 0)) changes.push({ key: secretContentKey(step), before: SECRET, after: SECRET });
+  const before = op === "create" ? undefined : step.oldState?.inputs;
+  const changes = propChanges(before, step.newState?.inputs, isSecret(step));
+  // The CLI shows a secret as "[secret]" on both sides. A Step keeps its stdin's hash among the
+  // inputs, compared here and never shown; a File does not, and when nothing visible explains its
+  // update, the secret content is what changed.
+  const secretChanged = hashesDiffer(before, step.newState?.inputs) ?? (op === "create" || changes.length === 0);
+  if (isSecret(step) && secretChanged) changes.push({ key: secretContentKey(step), before: SECRET, after: SECRET });
   return changes;
 }
 

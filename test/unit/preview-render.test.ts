@@ -128,6 +128,12 @@ describe("pull request comment, on recorded previews", () => {
     ]));
   });
 
+  it("is the example the README shows", () => {
+    const readme = readFileSync(path.join(__dirname, "../../README.md"), "utf8");
+    const example = /<!-- example-comment:start -->\n````markdown\n([\s\S]*?)````\n<!-- example-comment:end -->/.exec(readme)?.[1];
+    expect(example).toBe(comment("both"));
+  });
+
   it("shows a resource changed by both in both sections, labelled so", () => {
     const md = comment("both");
     const [intentional, corrective] = md.split("#### Corrective");
@@ -171,6 +177,21 @@ describe("pull request comment, on recorded previews", () => {
     const hide = (d: PreviewDigest): PreviewDigest => JSON.parse(JSON.stringify(d, (k, v) => (k === "connection" ? "[secret]" : v)));
     const r = buildReport("s", hide(digest("corrective", "intentional")), hide(digest("corrective", "total")));
     expect(r.changes.map((c) => `${c.host} ${c.name}`)).toEqual(["10.231.10.2 app-conf", "10.231.10.2 health", "10.231.10.2 token", "10.231.10.2 web"]);
+  });
+
+  it("says a secret Step's stdin changed when its hash did, and shows no hash", () => {
+    const step = (stdinSha256: string, run: string) => ({
+      urn: "urn:pulumi:s::p::pulumi-nodejs:dynamic/host:Step::db-role", type: "pulumi-nodejs:dynamic/host:Step", id: "10.0.0.5:step:db role",
+      inputs: { connection: "[secret]", title: "db role", run, stdin: "[secret]", secret: true, stdinSha256 },
+    });
+    const digest = (op: string, old: ReturnType<typeof step>, next: ReturnType<typeof step>): PreviewDigest => ({ steps: [{ op, urn: old.urn, oldState: old, newState: next }] });
+    const a = "a".repeat(64);
+    const b = "b".repeat(64);
+    const both = buildReport("s", digest("update", step(a, "psql"), step(b, "psql -q")), digest("update", step(a, "psql"), step(b, "psql -q")));
+    expect(both.changes[0].intentional).toEqual([{ key: "run", before: "psql", after: "psql -q" }, { key: "stdin", before: "(secret)", after: "(secret)" }]);
+    const runOnly = buildReport("s", digest("update", step(a, "psql"), step(a, "psql -q")), digest("update", step(a, "psql"), step(a, "psql -q")));
+    expect(runOnly.changes[0].intentional).toEqual([{ key: "run", before: "psql", after: "psql -q" }]);
+    expect(renderMarkdown(both, "preview")).not.toContain(b);
   });
 
   it("puts the corrective section first in a drift report", () => {
