@@ -11,28 +11,29 @@ const digest = (c: string, f: string): PreviewDigest => parseDigest(readFileSync
 const reportOf = (c: string): Report => buildReport("preview-e2e", digest(c, "intentional"), digest(c, "total"));
 const comment = (c: string) => renderMarkdown(reportOf(c), "preview");
 const lines = (l: string[]) => `${l.join("\n")}\n`;
+const TITLE = ["<!-- hostform-preview stack=preview-e2e -->", "### hostform preview of stack `preview-e2e`", ""];
+/** The lines every comment with changes starts with; `row`: the host's row of the table after its address. */
+const head = (counts: string, row: string) => [
+  ...TITLE,
+  `Merging and deploying changes ${counts} (\`npm run up -- --stack preview-e2e\` applies them).`,
+  "",
+  "| host | created | updated | replaced | deleted | intentional | corrective | health URLs |",
+  "|---|---:|---:|---:|---:|---:|---:|---|",
+  `| \`10.231.10.2\` | ${row} |`,
+  "",
+];
 
 describe("pull request comment, on recorded previews", () => {
   it("says so when nothing changes", () => {
     expect(comment("no-change")).toBe(lines([
-      "<!-- hostform-preview stack=preview-e2e -->",
-      "### hostform preview of stack `preview-e2e`",
-      "",
+      ...TITLE,
       "No changes: the hosts already match this pull request.",
     ]));
   });
 
   it("labels a change of the code intentional and shows the file as a unified diff", () => {
     expect(comment("intentional")).toBe(lines([
-      "<!-- hostform-preview stack=preview-e2e -->",
-      "### hostform preview of stack `preview-e2e`",
-      "",
-      "Merging and deploying changes 1 resource on 1 host: 1 intentional, 0 corrective (`npm run up -- --stack preview-e2e` applies them).",
-      "",
-      "| host | created | updated | replaced | deleted | intentional | corrective | health URLs |",
-      "|---|---:|---:|---:|---:|---:|---:|---|",
-      "| `10.231.10.2` | 0 | 1 | 0 | 0 | 1 | 0 | `http://127.0.0.1:8080/app.conf`<br>not checked again |",
-      "",
+      ...head("1 resource on 1 host: 1 intentional, 0 corrective", "0 | 1 | 0 | 0 | 1 | 0 | `http://127.0.0.1:8080/app.conf`<br>not checked again"),
       "#### Intentional: what this pull request changes",
       "",
       "**`app-conf`** File `/srv/hostform-preview/app.conf` on `10.231.10.2`: **update** (intentional)",
@@ -52,15 +53,7 @@ describe("pull request comment, on recorded previews", () => {
 
   it("lists hand edits in the corrective section with what was changed on the host", () => {
     expect(comment("corrective")).toBe(lines([
-      "<!-- hostform-preview stack=preview-e2e -->",
-      "### hostform preview of stack `preview-e2e`",
-      "",
-      "Merging and deploying changes 4 resources on 1 host: 0 intentional, 4 corrective (`npm run up -- --stack preview-e2e` applies them).",
-      "",
-      "| host | created | updated | replaced | deleted | intentional | corrective | health URLs |",
-      "|---|---:|---:|---:|---:|---:|---:|---|",
-      "| `10.231.10.2` | 0 | 4 | 0 | 0 | 0 | 4 | `http://127.0.0.1:8080/app.conf`<br>checked again by `up` |",
-      "",
+      ...head("4 resources on 1 host: 0 intentional, 4 corrective", "0 | 4 | 0 | 0 | 0 | 4 | `http://127.0.0.1:8080/app.conf`<br>checked again by `up`"),
       "#### Corrective: changed on the host since the last deployment; `up` puts it back",
       "",
       "**`app-conf`** File `/srv/hostform-preview/app.conf` on `10.231.10.2`: **update** (corrective)",
@@ -92,15 +85,7 @@ describe("pull request comment, on recorded previews", () => {
 
   it("shows a replaced resource", () => {
     expect(comment("replace")).toBe(lines([
-      "<!-- hostform-preview stack=preview-e2e -->",
-      "### hostform preview of stack `preview-e2e`",
-      "",
-      "Merging and deploying changes 1 resource on 1 host: 1 intentional, 0 corrective (`npm run up -- --stack preview-e2e` applies them).",
-      "",
-      "| host | created | updated | replaced | deleted | intentional | corrective | health URLs |",
-      "|---|---:|---:|---:|---:|---:|---:|---|",
-      "| `10.231.10.2` | 0 | 0 | 1 | 0 | 1 | 0 | `http://127.0.0.1:8080/app.conf`<br>not checked again |",
-      "",
+      ...head("1 resource on 1 host: 1 intentional, 0 corrective", "0 | 0 | 1 | 0 | 1 | 0 | `http://127.0.0.1:8080/app.conf`<br>not checked again"),
       "#### Intentional: what this pull request changes",
       "",
       "**`app-conf`** File `/srv/hostform-preview/app-v2.conf` on `10.231.10.2`: **replace** (intentional)",
@@ -111,15 +96,7 @@ describe("pull request comment, on recorded previews", () => {
 
   it("says a secret changed, with neither its value nor a hash", () => {
     expect(comment("secret")).toBe(lines([
-      "<!-- hostform-preview stack=preview-e2e -->",
-      "### hostform preview of stack `preview-e2e`",
-      "",
-      "Merging and deploying changes 1 resource on 1 host: 1 intentional, 0 corrective (`npm run up -- --stack preview-e2e` applies them).",
-      "",
-      "| host | created | updated | replaced | deleted | intentional | corrective | health URLs |",
-      "|---|---:|---:|---:|---:|---:|---:|---|",
-      "| `10.231.10.2` | 0 | 1 | 0 | 0 | 1 | 0 | `http://127.0.0.1:8080/app.conf`<br>not checked again |",
-      "",
+      ...head("1 resource on 1 host: 1 intentional, 0 corrective", "0 | 1 | 0 | 0 | 1 | 0 | `http://127.0.0.1:8080/app.conf`<br>not checked again"),
       "#### Intentional: what this pull request changes",
       "",
       "**`token`** File `/srv/hostform-preview/token.env` on `10.231.10.2`: **update** (intentional)",

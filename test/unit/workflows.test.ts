@@ -19,7 +19,7 @@ function runScripts(file: string): { where: string; run: string }[] {
 }
 
 /** The script names of `npm run [--silent|-s] NAME` and the npm shorthands `npm test|start`. */
-export function npmScripts(shell: string): string[] {
+function npmScripts(shell: string): string[] {
   const out: string[] = [];
   for (const m of shell.matchAll(/\bnpm\s+(?:run(?:-script)?\s+(?:(?:--silent|-s|--if-present)\s+)*([\w:.-]+)|(test|start|stop|restart)\b)/g)) out.push(m[1] ?? m[2]);
   return out;
