@@ -6,14 +6,18 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 say() { printf '[setup] %s\n' "$*" >&2; }
 
-apt_packages=(debootstrap systemd-container iptables iproute2 openssh-client git curl ca-certificates)
+apt_packages=(debootstrap systemd-container iptables iproute2 openssh-client git curl ca-certificates shellcheck)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
-  if [ "$(id -u)" -ne 0 ]; then echo "[setup] run as root (the sandbox needs systemd-nspawn and network namespaces)" >&2; exit 2; fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Root, or a user with password-less sudo (a CI runner).
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if sudo -n true 2>/dev/null; then as_root=(sudo -n); else echo "[setup] run as root (the sandbox needs systemd-nspawn and network namespaces)" >&2; exit 2; fi
+  fi
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then export PATH="/usr/local/go/bin:$PATH"; fi
@@ -25,3 +29,4 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 bash scripts/install-pulumi.sh
+bash scripts/install-actionlint.sh

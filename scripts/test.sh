@@ -5,7 +5,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 # On a fresh clone `npm test` sets up what it needs first (the same script `npm run demo` and CI call).
-if [ ! -d node_modules ] || [ ! -x .toolchain/bin/pulumi ]; then bash scripts/setup.sh; fi
+if [ ! -d node_modules ] || [ ! -x .toolchain/bin/pulumi ] || [ ! -x .toolchain/bin/actionlint ]; then bash scripts/setup.sh; fi
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 failed_steps=()
@@ -13,6 +13,7 @@ failed_steps=()
 step() { echo; echo "== $1"; }
 step "typecheck"; npx tsc --noEmit -p . || failed_steps+=(typecheck)
 step "lint"; npx eslint . || failed_steps+=(lint)
+step "workflows (actionlint)"; .toolchain/bin/actionlint -no-color || failed_steps+=(actionlint)
 step "unit tests"; npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json" || failed_steps+=(unit)
 if [ "${HOSTFORM_SKIP_E2E:-}" = 1 ]; then
   echo "== e2e tests skipped (HOSTFORM_SKIP_E2E=1)"
@@ -30,6 +31,6 @@ for (const f of fs.readdirSync(process.argv[1])) {
 }
 const steps = process.argv[2] ? process.argv[2].split(" ") : [];
 if (steps.length) console.log(`\nfailed steps: ${steps.join(", ")}`);
-console.log(`\n${passed} passed, ${failed + (steps.includes("typecheck") || steps.includes("lint") ? 1 : 0)} failed, ${skipped} skipped`);
+console.log(`\n${passed} passed, ${failed + steps.filter((s) => ["typecheck", "lint", "actionlint"].includes(s)).length} failed, ${skipped} skipped`);
 ' "$results" "${failed_steps[*]:-}"
 [ ${#failed_steps[@]} -eq 0 ]
