@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { Problems } from "../components/blocks/validate";
+import { checkKnownKeys, Problems } from "../components/blocks/validate";
 import { parseHostKey } from "../components/host/hostkey";
 import type { Connection } from "../components/host/ssh";
 import { type Flavor, TOPOLOGIES } from "../components/topologies/registry";
@@ -57,6 +57,7 @@ interface RawHost {
 interface Inventory { hosts: Record<string, { address: string; port: number; user: string; hostPublicKey: string; privateKeyPath: string; flavor: Flavor }> }
 
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+const HOST_KEYS = ["name", "flavor", "role", "address", "port", "user", "hostKey", "privateKeyPath"] as const;
 
 export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
   const p = new Problems();
@@ -90,6 +91,8 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
   const hosts: HostConfig[] = [];
   list.forEach((h, i) => {
     const key = `hostform:hosts[${i}]`;
+    checkKnownKeys(p, key, h, HOST_KEYS);
+    if (typeof h !== "object" || h === null) return;
     const name = typeof h.name === "string" ? h.name : "";
     if (!HOSTNAME.test(name)) problems.push(`${key}.name must be a short lowercase host name (letters, digits, -), got ${JSON.stringify(h.name)}`);
     if (seen.has(name)) problems.push(`${key}.name ${JSON.stringify(name)} is used twice: host names identify resources and must be unique`);
@@ -100,7 +103,7 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
     if (flavor !== "systemd" && flavor !== "container") problems.push(`${key}.flavor must be "systemd" or "container" (no init system, e.g. Vast.ai), got ${JSON.stringify(flavor)}`);
     const address = h.address ?? inv?.address;
     if (typeof address !== "string" || address === "") problems.push(`${key}.address is missing: the host's IP or DNS name`);
-    else if (/^(192\.0\.2|198\.51\.100|203\.0\.113)\./.test(address)) problems.push(`${key}.address ${address} is a documentation address (RFC 5737) from the template: put in the host's real address`);
+    else if (!/^[A-Za-z0-9.:-]+$/.test(address)) problems.push(`${key}.address must be an IP address or a DNS name (no user@ or scheme://), got ${JSON.stringify(address.replace(/^[^@]*@/, "***@"))}`);
     const port = Number(h.port ?? inv?.port ?? 22);
     if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`${key}.port must be a TCP port number, got ${JSON.stringify(h.port)}`);
     const hostKey = h.hostKey ?? inv?.hostPublicKey;
@@ -108,7 +111,6 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
       problems.push(`${key}.hostKey is missing: pin the host's SSH key ("ssh-ed25519 AAAA…", from ssh-keyscan verified out of band); hostform never trusts a key on first use`);
     } else {
       try { parseHostKey(hostKey); } catch (e) { problems.push(`${key}.hostKey: ${(e as Error).message}`); }
-      if (hostKey.includes("PLACEHOLDER")) problems.push(`${key}.hostKey is the template's placeholder: pin the host's real key (ssh-keyscan -t ed25519 ${String(address)}, checked against the host's console)`);
     }
     const user = h.user ?? inv?.user ?? "root";
     if (typeof user !== "string" || !/^[a-z_][a-z0-9_-]*$/.test(user)) problems.push(`${key}.user must be a login name, got ${JSON.stringify(user)}`);
@@ -117,9 +119,11 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
     if (privateKeyPath === undefined && privateKey === undefined) {
       problems.push(`${key}: no SSH key: set ${key}.privateKeyPath, or the secret hostform:sshPrivateKey (pulumi config set --secret sshPrivateKey < key)`);
     }
-    const role = h.role ?? "none";
+    const role = h.role;
     const topology = typeof role === "string" ? TOPOLOGIES[role] : undefined;
-    if (role !== "none" && !topology) problems.push(`${key}.role must be one of ${[...Object.keys(TOPOLOGIES), "none"].map((r) => JSON.stringify(r)).join(", ")}, got ${JSON.stringify(role)}`);
+    const names = Object.keys(TOPOLOGIES).map((r) => JSON.stringify(r));
+    if (role === undefined) problems.push(`${key}.role is missing: give the host its topology (${names.join(" or ")}), or write role: none for a host hostform only marks (/etc/hostform/host.json)`);
+    else if (role !== "none" && !topology) problems.push(`${key}.role must be one of ${[...names, '"none"'].join(", ")}, got ${JSON.stringify(role)}`);
     if (topology && (flavor === "systemd" || flavor === "container") && !topology.flavors.includes(flavor)) {
       problems.push(`${key}: role ${JSON.stringify(role)} does not run on flavor ${JSON.stringify(flavor)}: it supports ${topology.flavors.join(", ")}`);
     }
@@ -138,6 +142,12 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
   for (const role of new Set(hosts.map((h) => h.role))) {
     const topology = TOPOLOGIES[role];
     if (topology) roles[role] = roleConfig(raw, projectDir, role, p);
+  }
+  const left = templatePlaceholders(raw);
+  if (left.length) {
+    // A placeholder's own complaints (not a key, not a remote…) would only repeat it: one list instead.
+    const owned = (text: string) => left.some(({ key }) => text.startsWith(key) && /^($|[\s.:[])/.test(text.slice(key.length)));
+    problems.splice(0, problems.length, placeholderProblem(left), ...problems.filter((text) => !owned(text)));
   }
   if (problems.length) throw new ConfigError(problems);
   return { hosts, roles };
@@ -166,6 +176,35 @@ function roleConfig(raw: RawConfig, projectDir: string, role: string, p: Problem
     }
   }
   return { settings: topology.settings(value, plain, p), secrets };
+}
+
+/** The plain keys a template fills in: the hosts and each topology's settings (secrets are set with the CLI). */
+const TEMPLATE_KEYS = ["hosts", ...Object.keys(TOPOLOGIES)];
+
+/**
+ * Values the templates (Pulumi.prod.yaml, Pulumi.staging.yaml) leave for the operator: text in
+ * <angle brackets>, documentation addresses (RFC 5737) and the placeholder key of older templates.
+ */
+export function templatePlaceholders(raw: RawConfig): { key: string; value: string }[] {
+  const found: { key: string; value: string }[] = [];
+  const walk = (v: unknown, key: string): void => {
+    if (typeof v === "string") {
+      const doc = /^(192\.0\.2|198\.51\.100|203\.0\.113)\.\d+$/.test(v) && key.endsWith(".address");
+      if (/^<.*>$/s.test(v.trim()) || doc || v.includes("PLACEHOLDER")) found.push({ key, value: v });
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${key}[${i}]`));
+    else if (v !== null && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, `${key}.${k}`);
+  };
+  for (const name of TEMPLATE_KEYS) {
+    const text = raw.get(name);
+    if (text === undefined) continue;
+    try { walk(JSON.parse(text), `hostform:${name}`); } catch { walk(text, `hostform:${name}`); }
+  }
+  return found;
+}
+
+function placeholderProblem(left: { key: string; value: string }[]): string {
+  return `the stack file still has ${left.length} template placeholder${left.length === 1 ? "" : "s"}; replace each with the real value ` +
+    `(host keys: npm run hosts -- pin <address> --stack <stack> --host <name>):\n${left.map(({ key, value }) => `      ${key}: ${value}`).join("\n")}`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import "./stack-traces";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import { ConfigError, loadConfig, type StackConfig } from "./config";

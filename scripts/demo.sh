@@ -32,6 +32,9 @@ fi
 if ! npx tsx scripts/sandbox.ts exec duel -- test -d /srv/git/duel.git 2>/dev/null; then
   npx tsx scripts/sandbox-publish.ts duel test/fixtures/duel-app /srv/git/duel.git >/dev/null
 fi
+if ! npx tsx scripts/sandbox.ts exec metahuman -- test -d /srv/git/metahuman.git 2>/dev/null; then
+  npx tsx scripts/sandbox-publish.ts metahuman test/fixtures/metahuman-app /srv/git/metahuman.git >/dev/null
+fi
 # The duel stack's secrets for the sandbox: generated once, kept beside the sandbox state.
 secrets=.state/sandbox-duel-secrets.json
 if [ ! -s "$secrets" ]; then

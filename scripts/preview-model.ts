@@ -80,8 +80,10 @@ export interface Report {
 }
 
 /** Hostform's bookkeeping and anything hash-like: never a change a reader acts on, and hashes can leak secrets. */
-const HIDDEN = new Set(["__provider", "observed", "appliedAt", "hostformSchema", "generation", "connection", "secret"]);
-const hidden = (key: string) => HIDDEN.has(key) || /sha256|hash/i.test(key);
+const HIDDEN = new Set(["__provider", "observed", "appliedAt", "hostformSchema", "generation", "connection", "secret", "managedBy", "secretValues"]);
+/** Hash-like keys: plain (sha256) and keyed (hmac, and its hashKey). */
+const HASH = /sha256|hash|hmac/i;
+const hidden = (key: string) => HIDDEN.has(key) || HASH.test(key);
 /** Of the connection, what identifies the host; never a key's content. */
 const CONNECTION = ["host", "port", "user", "hostKey", "privateKeyPath"];
 
@@ -109,7 +111,7 @@ function show(value: unknown): unknown {
   if (value === UNKNOWN_SENTINEL) return UNKNOWN;
   if (Array.isArray(value)) return value.map(show);
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => !/sha256|hash|privateKey$/i.test(k)).map(([k, v]) => [k, show(v)]));
+    return Object.fromEntries(Object.entries(value).filter(([k]) => !HASH.test(k) && !/privateKey$/i.test(k)).map(([k, v]) => [k, show(v)]));
   }
   return value;
 }
@@ -175,7 +177,11 @@ function byUrn(d: PreviewDigest): Map<string, PreviewStep> {
 
 /** A secret file's content on the host differs from the deployed one: its observed hash is compared, never shown. */
 function secretDrifted(deployed: PreviewStep | undefined, live: PreviewStep): boolean {
-  const hash = (s: StepState | undefined) => (s?.outputs?.observed as { sha256?: unknown } | undefined)?.sha256;
+  // A secret file's observed hash is keyed (hmac) since issue 10; older state kept a plain sha256.
+  const hash = (s: StepState | undefined) => {
+    const o = s?.outputs?.observed as { sha256?: unknown; hmac?: unknown } | undefined;
+    return o?.hmac ?? o?.sha256;
+  };
   return hash(deployed?.oldState) !== undefined && hash(deployed?.oldState) !== hash(live.oldState);
 }
 
@@ -183,9 +189,9 @@ function secretContentKey(s: PreviewStep): string {
   return kindOf((s.newState ?? s.oldState)!.type) === "Step" ? "stdin" : "content";
 }
 
-/** Whether hashes hostform keeps in the inputs (a Step's stdinSha256) differ; undefined when there are none to compare. */
+/** Whether hashes hostform keeps in the inputs (a Step's stdinSha256 or stdinHmac) differ; undefined when there are none to compare. */
 function hashesDiffer(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): boolean | undefined {
-  const keys = Object.keys(after ?? {}).filter((k) => /sha256/i.test(k) && before?.[k] !== undefined);
+  const keys = Object.keys(after ?? {}).filter((k) => /sha256|hmac/i.test(k) && before?.[k] !== undefined);
   return keys.length ? keys.some((k) => before![k] !== after![k]) : undefined;
 }
 

@@ -13,6 +13,8 @@ export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$root/.state}"
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_NODEJS_TRANSPILE_ONLY=true   # npm test type-checks; runs need not do it again
+# The program and the provider load two large packages of the SDK only when they use them.
+export NODE_OPTIONS="--require \"$root/scripts/lazy-sdk.cjs\"${NODE_OPTIONS:+ $NODE_OPTIONS}"
 mkdir -p "$root/.state"
 
 # The sandbox stack gets a generated passphrase kept beside its state; every other stack needs the
@@ -24,6 +26,26 @@ for a in "$@"; do
   case "$a" in --stack=*) stack=${a#--stack=} ;; esac
   prev=$a
 done
+# A pulumi run killed hard (kill -9, a cancelled CI job) leaves its lock in a file backend, and the
+# next run would refuse to start until someone deletes it. A lock written on this machine by a
+# process that no longer runs is stale: it is removed, and said so.
+case "${1:-}" in
+  up|update|preview|refresh|destroy)
+    if [ -n "$stack" ] && [[ "$PULUMI_BACKEND_URL" == file://* ]]; then
+      locks="${PULUMI_BACKEND_URL#file://}"; locks="${locks%%\?*}/.pulumi/locks"
+      if [ -d "$locks" ]; then
+        while IFS= read -r -d '' lock; do
+          read -r pid host < <(node -e 'const l = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(l.pid, l.hostname)' "$lock" 2>/dev/null || echo "x x")
+          if [ "$host" = "$(hostname)" ] && [[ "$pid" =~ ^[0-9]+$ ]] && ! kill -0 "$pid" 2>/dev/null; then
+            rm -f -- "$lock"
+            echo "hostform: removed the lock of stack $stack left by pulumi pid $pid, which no longer runs" >&2
+          fi
+        done < <(find "$locks" -path "*/$stack/*.json" -type f -print0)
+      fi
+    fi
+    ;;
+esac
+
 if [ -n "${PULUMI_CONFIG_PASSPHRASE+x}" ] && [ -z "$PULUMI_CONFIG_PASSPHRASE" ]; then
   echo "hostform: PULUMI_CONFIG_PASSPHRASE is set but empty; refusing to encrypt secrets with an empty passphrase" >&2
   exit 2

@@ -81,9 +81,47 @@ export function checkPaths<T extends object>(p: Problems, a: T, keys: readonly (
   for (const key of keys) p.check(isPlainPath(a[key]), `${key} ${show(a[key])} must be an absolute path of [A-Za-z0-9._+@/-]`);
 }
 
+/** A URL with its user and password replaced, for messages: `https://***@host/repo.git`. */
+export function hideCredentials(value: unknown): unknown {
+  return typeof value === "string" ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, "$1***@") : value;
+}
+
+/**
+ * Why a URL that root uses (a git remote, a registry) must not be taken: credentials inside it end
+ * up in state, diffs, the host's process list and error messages. undefined when it is fine.
+ * `ssh://git@host/…` and `git@host:…` name a user, not a secret, and stay allowed.
+ */
+export function credentialsInUrl(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/@\s]*)@/i.exec(value);
+  if (!m) return undefined;
+  const [, scheme, userinfo] = m;
+  if (scheme.toLowerCase() === "ssh" && !userinfo.includes(":")) return undefined;
+  return "holds credentials in the URL, which would end up in state, diffs, the host's process list and error messages: use a deploy key (ssh://git@host/… with the key installed for the app user) or a secret, and leave the URL without user:password@";
+}
+
+/** A git branch or tag name that git cannot take for an option or a revision expression. */
+export function isRefName(value: unknown): boolean {
+  if (typeof value !== "string" || !/^[A-Za-z0-9_][A-Za-z0-9._/-]*$/.test(value)) return false;
+  return !/\.\.|\/\/|\/\.|\.lock$|[./]$/.test(value);
+}
+
+/** Refuses keys a settings object does not have (a typo would otherwise be silently ignored). */
+export function checkKnownKeys(p: Problems, prefix: string, v: unknown, known: readonly string[]): void {
+  if (v === undefined) return;
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    p.add(`${prefix} must be an object of settings, got ${show(v)}`);
+    return;
+  }
+  for (const key of Object.keys(v)) {
+    if (!known.includes(key)) p.add(`${prefix}.${key} is not a setting: known keys are ${known.join(", ")}`);
+  }
+}
+
 /**
  * Readers for one settings object of the stack config: each takes a key's value (or its default),
- * and records a problem naming `<prefix>.<key>` and the fix when the value is bad.
+ * and records a problem naming `<prefix>.<key>` and the fix when the value is bad. A refused value
+ * is shown with any credentials in it hidden.
  */
 export function settingsReader(prefix: string, v: Record<string, unknown>, p: Problems) {
   const k = (name: string) => `${prefix}.${name}`;
@@ -91,8 +129,29 @@ export function settingsReader(prefix: string, v: Record<string, unknown>, p: Pr
     k,
     str(name: string, fallback: string | undefined, re: RegExp, what: string): string {
       const value = v[name] ?? fallback;
-      if (typeof value !== "string" || !re.test(value)) p.add(`${k(name)} must be ${what}, got ${JSON.stringify(value)}`);
+      if (typeof value !== "string" || !re.test(value)) p.add(`${k(name)} must be ${what}, got ${JSON.stringify(hideCredentials(value))}`);
       return String(value);
+    },
+    /** A git remote: a path on the host, https://, ssh:// or git@…, never with credentials inside. */
+    repo(name: string, what: string): string {
+      const value = v[name];
+      if (typeof value !== "string" || !/^(\/|https:\/\/|ssh:\/\/|git@)[^\s'"]+$/.test(value) || value.startsWith("-")) {
+        p.add(`${k(name)} must be ${what} (https://, ssh://, git@… or a path on the host), got ${JSON.stringify(hideCredentials(value))}`);
+      } else {
+        const why = credentialsInUrl(value);
+        if (why) p.add(`${k(name)} ${why}`);
+      }
+      return String(value);
+    },
+    ref(name: string, fallback: string): string {
+      const value = v[name] ?? fallback;
+      if (!isRefName(value)) p.add(`${k(name)} must be a branch or tag name (letters, digits, . _ / -, not starting with - or .), got ${show(value)}`);
+      return String(value);
+    },
+    bool(name: string, fallback: boolean): boolean {
+      const value = v[name] ?? fallback;
+      if (typeof value !== "boolean") p.add(`${k(name)} must be true or false, got ${show(value)}`);
+      return value === true;
     },
     int(name: string, fallback: number, min: number, max: number): number {
       const value = v[name] ?? fallback;

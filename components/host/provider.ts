@@ -4,20 +4,33 @@
  * shape of outputs that an earlier version wrote: see `upgrade`.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { type Connection, session } from "./ssh";
+import { changing, type Connection, reading, type Session, session } from "./ssh";
 import type { BaseInputs, Kind } from "./kinds/kind";
 import { kinds, type KindName } from "./kinds";
+import { isHashKey, newHashKey } from "./keyed";
+import { claimScript, narrowed, othersScript, parseOthers, releaseScript, thingsOf } from "./owners";
+import { envFileValues, redactError, remember } from "./redact";
 
 /** Version of the outputs' shape. Bump it and extend `upgrade` when the shape changes. */
 export const SCHEMA = 1;
 
-type Props = Record<string, unknown> & BaseInputs;
+type Props = Record<string, unknown> & BaseInputs & {
+  /** The resource (stack, type, name), recorded on the host as a manager of what it manages (owners.ts). */
+  managedBy?: string;
+  /** Secret values to mask in what this resource prints; never kept in state. */
+  secretValues?: readonly string[];
+};
 type Outs = Props & { observed: unknown; hostformSchema: number; appliedAt?: string };
 
 /** Keys hostform keeps in state beside the inputs; never inputs themselves. */
 const STATE_ONLY = ["__provider", "observed", "hostformSchema", "appliedAt"];
-/** Not compared as settings: state-only keys, and the connection (compared on its own). */
-const INTERNAL = new Set([...STATE_ONLY, "connection"]);
+/**
+ * Not compared as settings: state-only keys, the connection (compared on its own), and inputs that
+ * say nothing about the host (who manages it, what to mask), so adding them to old state changes nothing.
+ */
+const INTERNAL = new Set([...STATE_ONLY, "connection", "managedBy", "secretValues"]);
+/** Inputs never written to state. */
+const NOT_KEPT = ["secretValues"];
 
 function kindOf(name: KindName): Kind<Props, unknown> {
   const k = kinds[name] as unknown as Kind<Props, unknown> | undefined;
@@ -44,8 +57,34 @@ function inputsOf(props: Record<string, unknown>): Props {
 
 /** Outputs: the inputs as applied plus what was observed (a kind may drop a secret's content). */
 function outputs(kind: Kind<Props, unknown>, inputs: Props, observed: unknown): Outs {
-  const kept = kind.toOutputs ? kind.toOutputs(inputsOf(inputs)) : inputsOf(inputs);
+  const kept: Record<string, unknown> = kind.toOutputs ? kind.toOutputs(inputsOf(inputs)) : inputsOf(inputs);
+  for (const k of NOT_KEPT) delete kept[k];
   return plain({ ...kept, observed, hostformSchema: SCHEMA }) as Outs;
+}
+
+/** Every error leaves the provider masked: messages carry remote stderr and app logs. */
+async function masked<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw redactError(e);
+  }
+}
+
+/**
+ * A resource with secret material hashes it under its own key (keyed.ts): the program passes a
+ * secret placeholder `hashKey`, the first check puts a random key in, and later checks keep the
+ * stored one. The engine keeps the value secret in state because the input was secret.
+ */
+function withHashKey(olds: Props, news: Props): Props {
+  if (!("hashKey" in news)) return news;
+  return { ...news, hashKey: isHashKey(olds?.hashKey) ? olds.hashKey : isHashKey(news.hashKey) ? news.hashKey : newHashKey() };
+}
+
+/** Secret values this resource carries, for masking every message of this run. */
+function rememberSecrets(news: Props): void {
+  if (Array.isArray(news.secretValues)) remember(news.secretValues);
+  if (news.secret === true && typeof news.content === "string") remember(envFileValues(news.content));
 }
 
 /** Drops undefined values, which the provider protocol's Struct cannot carry. */
@@ -73,42 +112,61 @@ function changedSettings(kind: Kind<Props, unknown>, olds: Props, news: Props): 
     && stable(olds[k]) !== stable(news[k]));
 }
 
-export async function check(name: KindName, _olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
+export async function check(name: KindName, olds: Props, given: Props): Promise<pulumi.dynamic.CheckResult> {
   const kind = kindOf(name);
+  const news = withHashKey(olds, given);
+  rememberSecrets(news);
   const failures = kind.validate(news);
   const inputs = failures.length === 0 && kind.normalize ? kind.normalize(news) : news;
   if (!news.connection?.host || !news.connection?.hostKey) {
     failures.push({ property: "connection", reason: "needs host and hostKey (the host key is pinned, never learned on first use)" });
   }
-  return { inputs, failures };
+  // plain: a kind's normalize may leave a key undefined, which the provider protocol's Struct cannot carry.
+  return { inputs: plain(inputs), failures };
 }
 
 export async function create(name: KindName, inputs: Props): Promise<pulumi.dynamic.CreateResult> {
   const kind = kindOf(name);
-  return { id: kind.id(inputs), outs: await converge(kind, inputs, false, undefined) };
+  return masked(async () => ({ id: kind.id(inputs), outs: await converge(name, inputs, [], undefined) }));
 }
 
 /**
  * Observe, close the gap, observe again. `appliedAt` changes only when something was done on the
  * host, so resources that must follow a change (a health check after a deploy) can depend on it.
  */
-async function converge(kind: Kind<Props, unknown>, inputs: Props, settingsChanged: boolean, appliedBefore: unknown): Promise<Outs> {
+async function converge(name: KindName, inputs: Props, changed: readonly string[], appliedBefore: unknown): Promise<Outs> {
+  const kind = kindOf(name);
   const s = await session(inputs.connection);
-  const before = await kind.observe(s, inputs);
+  const settingsChanged = changed.length > 0;
+  const before = await kind.observe(reading(s), inputs);
   const act = kind.drifted(inputs, before).length > 0 || settingsChanged;
-  if (act) await kind.converge(s, inputs, before, settingsChanged);
-  const after = await kind.observe(s, inputs);
+  if (act) await kind.converge(changing(s), inputs, before, settingsChanged, changed);
+  const after = await kind.observe(reading(s), inputs);
   const left = kind.drifted(inputs, after);
-  if (left.length) throw new Error(`${kind.id(inputs)}: still differs after converging (${left.join(", ")})`);
+  if (left.length) {
+    const why = kind.explain?.(inputs, after) ?? [];
+    throw new Error(`${kind.id(inputs)}: still differs after converging (${left.join(", ")})${why.length ? `:\n  ${why.join("\n  ")}` : ""}`);
+  }
+  await claim(changing(s), name, inputs);
   const appliedAt = act || typeof appliedBefore !== "string" ? new Date().toISOString() : appliedBefore;
   return { ...outputs(kind, inputs, after), appliedAt };
 }
 
+/** Records this resource on the host as a manager of what it manages (owners.ts). */
+async function claim(s: Session, name: KindName, inputs: Props): Promise<void> {
+  const things = thingsOf(name, inputs);
+  if (things.length && inputs.managedBy) await s.run(`record what ${inputs.managedBy} manages`, claimScript(things, inputs.managedBy));
+}
+
 export async function read(name: KindName, id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
+  return masked(() => readMasked(name, id, props));
+}
+
+async function readMasked(name: KindName, id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
   const kind = kindOf(name);
   const old = upgrade(props);
   const applied = inputsOf(old);
-  const observed = await kind.observe(await session(old.connection), applied);
+  const observed = await kind.observe(reading(await session(old.connection)), applied);
   const drift = kind.drifted(applied, observed);
   const outs = plain({ ...old, observed });
   return drift.length ? { id, props: outs, inputs: plain(kind.asInputs(applied, observed)) } : { id, props: outs };
@@ -128,11 +186,25 @@ export async function diff(name: KindName, _id: string, olds: Props, news: Props
 export async function update(name: KindName, _id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
   const kind = kindOf(name);
   const settings = changedSettings(kind, inputsOf(upgrade(olds)), news);
-  return { outs: await converge(kind, news, settings.length > 0, upgrade(olds).appliedAt) };
+  return masked(async () => ({ outs: await converge(name, news, settings, upgrade(olds).appliedAt) }));
 }
 
+/**
+ * Deletes what this resource managed, except what another resource now manages on the same host
+ * (a host or component renamed in config: the new resources were created first and recorded
+ * themselves). State written before managers were recorded has no `managedBy`: then any record
+ * is another's.
+ */
 export async function remove(name: KindName, _id: string, props: Props): Promise<void> {
   const kind = kindOf(name);
   const old = upgrade(props);
-  await kind.remove(await session(old.connection), inputsOf(old), old.observed);
+  await masked(async () => {
+    const s = changing(await session(old.connection));
+    const inputs = inputsOf(old);
+    const things = thingsOf(name, inputs);
+    const others = things.length ? parseOthers(await s.run("read who manages what", othersScript(things, old.managedBy))) : new Set<string>();
+    const left = narrowed(name, inputs, things.filter((t) => !others.has(t)));
+    if (things.length === 0 || left) await kind.remove(s, (left ?? inputs) as Props, old.observed);
+    if (things.length && old.managedBy) await s.run(`forget ${old.managedBy}`, releaseScript(things, old.managedBy));
+  });
 }

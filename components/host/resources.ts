@@ -9,7 +9,7 @@ import type { Facts } from "./kinds/facts";
 import type { HealthInputs, HealthObserved } from "./kinds/health";
 import type { Pm2AppsInputs, Pm2Observed } from "./kinds/pm2";
 import type { StepObserved } from "./kinds/step";
-import { providerFor } from "./shim";
+import { sharedProvider } from "./provider-cache";
 import type { Connection } from "./ssh";
 
 export interface ConnectionArgs {
@@ -17,16 +17,27 @@ export interface ConnectionArgs {
   readonly connection: pulumi.Input<Connection>;
 }
 
-/** Base of hostform's host resources: type token pulumi-nodejs:dynamic/host:<Kind>. */
+/**
+ * Base of hostform's host resources: type token pulumi-nodejs:dynamic/host:<Kind>. `managedBy`
+ * names the resource on the host, so a delete can tell whether another resource of the stack now
+ * manages the same thing (owners.ts).
+ */
 abstract class HostResource<O> extends pulumi.dynamic.Resource {
   /** What the last create, update or refresh found on the host. */
   declare readonly observed: pulumi.Output<O>;
   /** When hostform last changed this on the host: follows a change, stable otherwise. */
   declare readonly appliedAt: pulumi.Output<string>;
   protected constructor(kind: KindName, type: string, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
-    super(providerFor(kind), name, { ...props, observed: undefined, appliedAt: undefined }, opts, "host", type);
+    const managedBy = `${pulumi.getProject()}/${pulumi.getStack()}/${type}/${name}`;
+    super(sharedProvider(kind), name, { ...props, managedBy, observed: undefined, appliedAt: undefined }, opts, "host", type);
   }
 }
+
+/**
+ * A secret placeholder the provider fills with a random key on first check and keeps after: the key
+ * of this resource's hashes of secret material in state (keyed.ts). Secret, so state keeps it encrypted.
+ */
+const hashKey = () => pulumi.secret("");
 
 export interface FileArgs extends ConnectionArgs {
   /** Absolute path on the host. */
@@ -48,7 +59,7 @@ export interface FileArgs extends ConnectionArgs {
 export class File extends HostResource<FileObserved> {
   constructor(name: string, args: FileArgs, opts?: pulumi.CustomResourceOptions) {
     const content = args.secret ? pulumi.secret(args.content) : args.content;
-    super("file", "File", name, { ...args, content, secret: args.secret ?? false }, opts);
+    super("file", "File", name, { ...args, content, secret: args.secret ?? false, ...(args.secret ? { hashKey: hashKey() } : {}) }, opts);
   }
 }
 
@@ -69,6 +80,8 @@ export class Directory extends HostResource<DirectoryObserved> {
 export interface AptPackagesArgs extends ConnectionArgs {
   readonly packages: pulumi.Input<pulumi.Input<string>[]>;
   readonly recommends?: pulumi.Input<boolean>;
+  /** How long to wait for an apt or dpkg lock another process holds (default 300 s). */
+  readonly lockTimeoutSeconds?: pulumi.Input<number>;
 }
 
 /** Debian packages present (read with dpkg-query); delete removes only those hostform installed. */
@@ -83,6 +96,8 @@ export interface SystemdUnitArgs extends ConnectionArgs {
   readonly content: pulumi.Input<string>;
   readonly enabled?: pulumi.Input<boolean>;
   readonly active?: pulumi.Input<boolean>;
+  /** Started, but a failure to run is reported (observed.active), never an error or drift. */
+  readonly optional?: pulumi.Input<boolean>;
 }
 
 /** A unit file plus its enabled and active state; daemon-reload only when the text changed. */
@@ -125,13 +140,17 @@ export interface StepArgs extends ConnectionArgs {
 export class Step extends HostResource<StepObserved> {
   constructor(name: string, args: StepArgs, opts?: pulumi.CustomResourceOptions) {
     const stdin = args.secret && args.stdin !== undefined ? pulumi.secret(args.stdin) : args.stdin;
-    super("step", "Step", name, { ...args, stdin, secret: args.secret ?? false }, opts);
+    super("step", "Step", name, { ...args, stdin, secret: args.secret ?? false, ...(args.secret ? { hashKey: hashKey() } : {}) }, opts);
   }
 }
 
-export type Pm2AppsArgs = { readonly [K in keyof Omit<Pm2AppsInputs, "connection">]: pulumi.Input<Pm2AppsInputs[K]> } & ConnectionArgs;
+export type Pm2AppsArgs = { readonly [K in keyof Omit<Pm2AppsInputs, "connection" | "processes">]: pulumi.Input<Pm2AppsInputs[K]> } & ConnectionArgs;
 
-/** A user's PM2 process list: every app online, no others, ~/.pm2 0700 and dumps 0600; reloads when the ecosystem changes. */
+/**
+ * A user's PM2 process list: every instance of every app online with the script, cwd, environment
+ * and code the ecosystem gives it, no other apps, ~/.pm2 0700 and dumps 0600; reloads and saves
+ * when the ecosystem or its env files change.
+ */
 export class Pm2Apps extends HostResource<Pm2Observed> {
   constructor(name: string, args: Pm2AppsArgs, opts?: pulumi.CustomResourceOptions) {
     super("pm2Apps", "Pm2Apps", name, { ...args }, opts);
@@ -140,10 +159,11 @@ export class Pm2Apps extends HostResource<Pm2Observed> {
 
 export type HealthArgs = { readonly [K in keyof Omit<HealthInputs, "connection" | "health">]: pulumi.Input<HealthInputs[K]> } & ConnectionArgs;
 
-/** Health checks as desired state: refresh checks, update waits for health or fails with logs. */
+/** Health checks as desired state: refresh checks, update waits for health or fails with logs (secret values masked). */
 export class Health extends HostResource<HealthObserved> {
   constructor(name: string, args: HealthArgs, opts?: pulumi.CustomResourceOptions) {
-    super("health", "Health", name, { ...args }, opts);
+    const secretValues = args.secretValues === undefined ? undefined : pulumi.secret(args.secretValues);
+    super("health", "Health", name, { ...args, secretValues }, opts);
   }
 }
 

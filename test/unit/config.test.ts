@@ -13,14 +13,14 @@ const raw = (values: Record<string, unknown>): RawConfig => ({
 
 describe("stack config", () => {
   it("returns typed hosts with defaults", () => {
-    const c = loadConfig(raw({ hosts: [{ name: "web-1", address: "198.18.0.10", hostKey: KEY, privateKeyPath: "~/.ssh/k" }] }), "/p");
+    const c = loadConfig(raw({ hosts: [{ name: "web-1", role: "none", address: "198.18.0.10", hostKey: KEY, privateKeyPath: "~/.ssh/k" }] }), "/p");
     expect(c.hosts).toEqual([{ name: "web-1", flavor: "systemd", role: "none", connection: { host: "198.18.0.10", port: 22, user: "root", hostKey: KEY, privateKeyPath: "~/.ssh/k" } }]);
   });
 
   it("lists every bad key at once, each with what to do", () => {
     let err: ConfigError | undefined;
     try {
-      loadConfig(raw({ hosts: [{ name: "Web_1", flavor: "vm", address: "", port: 70000, hostKey: "AAAA", user: "x; id" }, { name: "Web_1" }] }), "/p");
+      loadConfig(raw({ hosts: [{ name: "Web_1", role: "web", flavor: "vm", address: "", port: 70000, hostKey: "AAAA", user: "x; id" }, { name: "Web_1" }] }), "/p");
     } catch (e) {
       err = e as ConfigError;
     }
@@ -32,35 +32,61 @@ describe("stack config", () => {
       'hostform:hosts[0].hostKey: not an SSH public host key: expected "ssh-ed25519 AAAA…" (as in known_hosts or ssh-keyscan output), got "AAAA"',
       'hostform:hosts[0].user must be a login name, got "x; id"',
       "hostform:hosts[0]: no SSH key: set hostform:hosts[0].privateKeyPath, or the secret hostform:sshPrivateKey (pulumi config set --secret sshPrivateKey < key)",
+      'hostform:hosts[0].role must be one of "flatlogic", "duel", "metahuman", "none", got "web"',
       'hostform:hosts[1].name must be a short lowercase host name (letters, digits, -), got "Web_1"',
       'hostform:hosts[1].name "Web_1" is used twice: host names identify resources and must be unique',
       "hostform:hosts[1].address is missing: the host's IP or DNS name",
       "hostform:hosts[1].hostKey is missing: pin the host's SSH key (\"ssh-ed25519 AAAA…\", from ssh-keyscan verified out of band); hostform never trusts a key on first use",
       "hostform:hosts[1]: no SSH key: set hostform:hosts[1].privateKeyPath, or the secret hostform:sshPrivateKey (pulumi config set --secret sshPrivateKey < key)",
+      'hostform:hosts[1].role is missing: give the host its topology ("flatlogic" or "duel" or "metahuman"), or write role: none for a host hostform only marks (/etc/hostform/host.json)',
     ]);
-    expect(err?.message).toMatch(/^hostform: the stack config has 12 problems:\n  - hostform:hosts\[0\]\.name/);
+    expect(err?.message).toMatch(/^hostform: the stack config has 14 problems:\n  - hostform:hosts\[0\]\.name/);
   });
 
   it("fills hosts from the sandbox inventory, and says how to start a missing one", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "hf-inv-"));
     writeFileSync(path.join(dir, "inv.json"), JSON.stringify({ hosts: { duel: { address: "10.231.2.2", port: 22, user: "root", hostPublicKey: KEY, privateKeyPath: "/k", flavor: "container" } } }));
-    const c = loadConfig(raw({ inventoryFile: "inv.json", hosts: [{ name: "duel" }] }), dir);
+    const c = loadConfig(raw({ inventoryFile: "inv.json", hosts: [{ name: "duel", role: "none" }] }), dir);
     expect(c.hosts[0]).toEqual({ name: "duel", flavor: "container", role: "none", connection: { host: "10.231.2.2", port: 22, user: "root", hostKey: KEY, privateKeyPath: "/k" } });
-    expect(() => loadConfig(raw({ inventoryFile: "inv.json", hosts: [{ name: "other", flavor: "systemd" }] }), dir)).toThrow(
+    expect(() => loadConfig(raw({ inventoryFile: "inv.json", hosts: [{ name: "other", flavor: "systemd", role: "none" }] }), dir)).toThrow(
       'hostform:hosts[0]: host "other" is not in the inventory inv.json; start it with: npm run sandbox -- up other:systemd',
     );
   });
 
-  it("refuses the production template's documentation addresses and placeholder keys", () => {
+  it("lists every template placeholder in one problem, without the complaints each one would cause", () => {
     const placeholder = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPLACEHOLDERREPLACEWITHTHEHOSTSREALKEY00";
-    expect(() => loadConfig(raw({ hosts: [{ name: "a", address: "203.0.113.10", hostKey: placeholder, privateKeyPath: "/k" }] }), "/p")).toThrow(
-      "hostform: the stack config has 2 problems:\n  - hostform:hosts[0].address 203.0.113.10 is a documentation address (RFC 5737) from the template: put in the host's real address\n" +
-        "  - hostform:hosts[0].hostKey is the template's placeholder: pin the host's real key (ssh-keyscan -t ed25519 203.0.113.10, checked against the host's console)",
-    );
+    let err: ConfigError | undefined;
+    try {
+      loadConfig(raw({
+        hosts: [
+          { name: "a", role: "flatlogic", address: "203.0.113.10", hostKey: placeholder, privateKeyPath: "/k" },
+          { name: "b", role: "none", address: "<the host's address>", hostKey: "<npm run hosts -- pin ADDRESS>", port: 0, privateKeyPath: "/k" },
+        ],
+        flatlogic: { repo: "<the app's git remote>", releasesKeep: 0 },
+      }), "/p");
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err?.problems).toEqual([
+      "the stack file still has 5 template placeholders; replace each with the real value (host keys: npm run hosts -- pin <address> --stack <stack> --host <name>):\n" +
+        "      hostform:hosts[0].address: 203.0.113.10\n" +
+        `      hostform:hosts[0].hostKey: ${placeholder}\n` +
+        "      hostform:hosts[1].address: <the host's address>\n" +
+        "      hostform:hosts[1].hostKey: <npm run hosts -- pin ADDRESS>\n" +
+        "      hostform:flatlogic.repo: <the app's git remote>",
+      "hostform:hosts[1].port must be a TCP port number, got 0",
+      "hostform:flatlogic.releasesKeep must be a whole number from 1 to 50, got 0",
+    ]);
+  });
+
+  it("a host without a role is an error; role: none written out is accepted", () => {
+    const host = { name: "a", address: "198.18.0.10", hostKey: KEY, privateKeyPath: "/k" };
+    expect(() => loadConfig(raw({ hosts: [host] }), "/p")).toThrow('hostform:hosts[0].role is missing: give the host its topology ("flatlogic" or "duel" or "metahuman"), or write role: none');
+    expect(loadConfig(raw({ hosts: [{ ...host, role: "none" }] }), "/p").hosts[0].role).toBe("none");
   });
 
   it("takes the private key from the secret when no path is set", () => {
-    const c = loadConfig(raw({ hosts: [{ name: "a", address: "h", hostKey: KEY }], "secret:sshPrivateKey": "SECRET-OUTPUT" }), "/p");
+    const c = loadConfig(raw({ hosts: [{ name: "a", role: "none", address: "h", hostKey: KEY }], "secret:sshPrivateKey": "SECRET-OUTPUT" }), "/p");
     expect(c.hosts[0].privateKeySecret).toBe("SECRET-OUTPUT");
     expect(c.hosts[0].connection).not.toHaveProperty("privateKey");
   });
@@ -88,6 +114,12 @@ describe("stack config", () => {
     expect(err?.message).not.toContain("hunter2");
   });
 
+  it("refuses the metahuman role on a container host before any SSH: its agents are systemd units", () => {
+    const host = { address: "198.18.0.10", hostKey: KEY, privateKeyPath: "/k" };
+    expect(() => loadConfig(raw({ hosts: [{ name: "mh", role: "metahuman", flavor: "container", ...host }], metahuman: { repo: "/srv/git/mh.git" } }), "/p"))
+      .toThrow('hostform:hosts[0]: role "metahuman" does not run on flavor "container": it supports systemd');
+  });
+
   it("refuses a role that is not a topology, and a flavor the host's topology does not run on, before any SSH", () => {
     const host = { address: "198.18.0.10", hostKey: KEY, privateKeyPath: "/k" };
     const registry = TOPOLOGIES as Record<string, Topology>;
@@ -98,7 +130,7 @@ describe("stack config", () => {
         "systemd-only": { repo: "/srv/git/app.git" },
       }), "/p")).toThrow(
         "hostform: the stack config has 2 problems:\n" +
-          '  - hostform:hosts[0].role must be one of "flatlogic", "duel", "systemd-only", "none", got "wordpress"\n' +
+          '  - hostform:hosts[0].role must be one of "flatlogic", "duel", "metahuman", "systemd-only", "none", got "wordpress"\n' +
           '  - hostform:hosts[1]: role "systemd-only" does not run on flavor "container": it supports systemd',
       );
     } finally {

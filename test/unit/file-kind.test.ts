@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CHANGED_SECRET, file, type FileInputs, parseObserved, sha256, UNCHANGED_SECRET, writeScript } from "../../components/host/kinds/file";
+import { CHANGED_SECRET, file, type FileInputs, parseObserved, sha256, UNCHANGED_SECRET, writeInput, writeScript } from "../../components/host/kinds/file";
 import { localSession } from "./local-session";
 
 const connection = { host: "h", hostKey: "ssh-ed25519 AAAA" };
@@ -51,9 +51,21 @@ describe("file kind against the local shell", () => {
     const path = join(d, "site.conf");
     writeFileSync(path, "good\n");
     const i: FileInputs = { connection, path, content: "broken\n", verifyCommand: `grep -q good '${path}'`, onChangeCommand: `touch '${d}/reloaded'` };
-    await expect(localSession.run("write", writeScript(i, true), i.content)).rejects.toThrow(/previous file was put back/);
+    await expect(localSession.run("write", writeScript(i, true), writeInput(i.content))).rejects.toThrow(/previous file was put back/);
     expect(readFileSync(path, "utf8")).toBe("good\n");
     expect(() => statSync(join(d, "reloaded"))).toThrow();
+  });
+
+  it("content cut short on the way (a dropped connection) is never installed: the old file stays, no temporary file is left", async () => {
+    const d = dir();
+    const path = join(d, "app.env");
+    writeFileSync(path, "KEY=old\n");
+    const i: FileInputs = { connection, path, content: "KEY=new value\nOTHER=x\n" };
+    await expect(localSession.run("write", writeScript(i, true), writeInput(i.content).slice(0, -12))).rejects.toThrow(/arrived incomplete \(its sha256 is not the one sent\): .*app\.env was left as it was/);
+    expect(readFileSync(path, "utf8")).toBe("KEY=old\n");
+    expect(readdirSync(d)).toEqual(["app.env"]);
+    await localSession.run("write", writeScript(i, true), writeInput(i.content));
+    expect(readFileSync(path, "utf8")).toBe(i.content);
   });
 
   it("secret files: never read back, default 0600, drift shown without content", async () => {
@@ -75,7 +87,7 @@ describe("file kind against the local shell", () => {
 
   it("validation names the property and the fix", () => {
     expect(file.validate({ connection, path: "relative", content: "", mode: "777x", owner: "x; id" })).toEqual([
-      { property: "path", reason: 'must be an absolute file path without newlines, got "relative"' },
+      { property: "path", reason: 'must be an absolute file path without newlines or .. segments, got "relative"' },
       { property: "mode", reason: 'must be octal like "0644", got "777x"' },
       { property: "owner", reason: 'must be a user/group name, got "x; id"' },
     ]);

@@ -200,14 +200,14 @@ const fs = require("fs");
 function loadEnv(file) {
   const env = {};
   for (const raw of fs.readFileSync(file, "utf8").split(/\\r?\\n/)) {
-    const line = raw.trim().replace(/^export\\s+/, "");
+    const line = raw.replace(/^\\s*(export\\s+)?/, "");
     if (line === "" || line.startsWith("#")) continue;
     const eq = line.indexOf("=");
     if (eq <= 0) continue;
-    let value = line.slice(eq + 1).trim();
-    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value[value.length - 1] === value[0]) {
-      value = value.slice(1, -1);
-    }
+    const text = line.slice(eq + 1).trim();
+    const quoted = /^'([^']*(?:'\\\\''[^']*)*)'$/.exec(text);
+    const value = quoted ? quoted[1].split("'\\\\''").join("'")
+      : text.length >= 2 && text[0] === '"' && text[text.length - 1] === '"' ? text.slice(1, -1) : text;
     env[line.slice(0, eq).trim()] = value;
   }
   return env;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseDirectory } from "../../components/host/kinds/directory";
 import { parseFacts } from "../../components/host/kinds/facts";
 import { failures, parseHealth, redact } from "../../components/host/kinds/health";
-import { convergePm2Script, parsePm2, pm2Drift } from "../../components/host/kinds/pm2";
+import { parsePm2, pm2Drift } from "../../components/host/kinds/pm2";
 import { step } from "../../components/host/kinds/step";
 import { localSession } from "./local-session";
 
@@ -20,30 +20,24 @@ describe("host parsers", () => {
     expect(parseFacts("id=debian\nversion=12\narch=x86_64\nsystemd=no\nmem=2048000\n")).toEqual({ id: "debian", version: "12", arch: "x86_64", systemd: false, memoryKiB: 2048000 });
   });
 
-  it("PM2: apps, daemon and the modes of ~/.pm2 and its dumps", () => {
-    const o = parsePm2("daemon=up\napp frontend-dev online\napp backend-dev errored\nmode 700 /home/ubuntu/.pm2\nmode 644 /home/ubuntu/.pm2/dump.pm2\n", "/home/ubuntu");
-    expect(o).toEqual({ daemon: true, apps: { "frontend-dev": "online", "backend-dev": "errored" }, modes: { ".pm2": "0700", ".pm2/dump.pm2": "0644" } });
+  it("PM2: apps (the worst status of their instances), daemon and the modes of ~/.pm2 and its dumps", () => {
+    const o = parsePm2([
+      "daemon=up",
+      'inst {"app":"frontend-dev","instance":0,"status":"online"}',
+      'inst {"app":"backend-dev","instance":0,"status":"online"}',
+      'inst {"app":"backend-dev","instance":1,"status":"errored"}',
+      "mode 700 /home/ubuntu/.pm2",
+      "mode 644 /home/ubuntu/.pm2/dump.pm2",
+    ].join("\n") + "\n", "/home/ubuntu");
+    expect(o.apps).toEqual({ "frontend-dev": "online", "backend-dev": "errored" });
+    expect(o.modes).toEqual({ ".pm2": "0700", ".pm2/dump.pm2": "0644" });
     expect(pm2Drift(["frontend-dev", "backend-dev"], o)).toEqual(["apps", "modes"]);
     expect(pm2Drift(["frontend-dev"], { daemon: true, apps: { "frontend-dev": "online" }, modes: { ".pm2": "0700" } })).toEqual([]);
-  });
-
-  it("PM2 converge: a stopped daemon is started through its unit before the apps are reloaded and saved", () => {
-    const s = convergePm2Script({ connection, ...home, ecosystemPath: "/home/ubuntu/ecosystem.config.js", apps: ["a"], ecosystemSha256: "x", manager: "systemd" },
-      { daemon: false, apps: { old: "online" }, modes: {} }, false);
-    const pm2 = (args: string) => `(umask 077 && cd /home/ubuntu && exec runuser -u ubuntu -- env PM2_HOME=/home/ubuntu/.pm2 PATH=/opt/node/bin:/usr/local/bin:/usr/bin:/bin /opt/pm2/bin/pm2 ${args})`;
-    expect(s).toBe(`set -euo pipefail
-systemctl reset-failed -- pm2-ubuntu.service 2>/dev/null || :
-systemctl start -- pm2-ubuntu.service
-${pm2("startOrReload /home/ubuntu/ecosystem.config.js --update-env")} >/dev/null
-${pm2("delete old")} >/dev/null
-${pm2("save --force")} >/dev/null
-chmod 0700 /home/ubuntu/.pm2
-find /home/ubuntu/.pm2 -maxdepth 1 -name 'dump.pm2*' -exec chmod 0600 {} +
-`);
+    expect(parsePm2("daemon=down\n", "/home/ubuntu")).toEqual({ daemon: false, apps: {}, modes: {} });
   });
 
   it("health results and what failed", () => {
-    const o = parseHealth("check frontend 200\ncheck api 000\ndaemon=up\napp backend-dev stopped\n", "/home/ubuntu");
+    const o = parseHealth('check frontend 200\ncheck api 000\ndaemon=up\ninst {"app":"backend-dev","instance":0,"status":"stopped"}\n', "/home/ubuntu");
     expect(failures({ connection, checks: [{ name: "frontend", url: "http://127.0.0.1:3001/", status: 200 }, { name: "api", url: "http://127.0.0.1:3000/api/auth/me", status: 401 }],
       pm2: { ...home, apps: ["backend-dev"] } }, o)).toEqual([
       "api: http://127.0.0.1:3000/api/auth/me answered nothing, expected 401",

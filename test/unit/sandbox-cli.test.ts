@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { parseArgs, parseHostSpec, remoteCommand, shellQuote } from "../../scripts/sandbox/cli-args";
 
 describe("parseArgs", () => {
-  it("starts the default pair when up has no arguments", () => {
+  it("starts the default hosts when up has no arguments", () => {
     expect(parseArgs(["up"])).toEqual({
       cmd: "up",
-      hosts: [{ name: "flatlogic", flavor: "systemd" }, { name: "duel", flavor: "container" }],
+      hosts: [{ name: "flatlogic", flavor: "systemd" }, { name: "duel", flavor: "container" }, { name: "metahuman", flavor: "systemd" }],
     });
   });
 

@@ -44,6 +44,7 @@ describe("allocateIndex", () => {
   it("gives the default hosts their fixed index when free", () => {
     expect(preferredIndex("flatlogic")).toBe(1);
     expect(preferredIndex("duel")).toBe(2);
+    expect(preferredIndex("metahuman")).toBe(3);
     expect(preferredIndex("e2e-x")).toBeUndefined();
     expect(allocateIndex([], preferredIndex("duel"))).toBe(2);
   });

@@ -10,6 +10,10 @@ describe("systemd unit kind", () => {
     const o = parseUnit(`enabled=enabled\nactive=active\nsha256=${"b".repeat(64)}\ncontent=${Buffer.from("[Unit]\n").toString("base64")}\n`);
     expect(o).toEqual({ exists: true, sha256: "b".repeat(64), content: "[Unit]\n", enabled: true, active: true });
     expect(parseUnit("enabled=disabled\nactive=inactive\n")).toEqual({ exists: false, enabled: false, active: false });
+    // Crash-looping: between its crashes a unit waits in "activating (auto-restart)", which is not running.
+    expect(parseUnit("enabled=enabled\nactive=activating\nsub=auto-restart\n").active).toBe(false);
+    expect(parseUnit("enabled=enabled\nactive=activating\nsub=start\n").active).toBe(true);
+    expect(parseUnit("enabled=enabled\nactive=failed\nsub=failed\n").active).toBe(false);
   });
 
   it("renders check-then-act: daemon-reload only inside the text-changed branch", () => {
@@ -19,12 +23,14 @@ u=pm2-ubuntu.service; f=/etc/systemd/system/pm2-ubuntu.service
 changed=no
 if [ ! -e "$f" ] || [ "$(sha256sum < "$f" | cut -c1-64)" != ae6c63cff33bcfa3b6a2d6d0c9dd19521dedaa351146b1a642d2bfc9cf5a1e1f ]; then
   tmp=$(mktemp -- /etc/systemd/system/.hostform.XXXXXX); trap 'rm -f -- "$tmp"' EXIT
-  cat > "$tmp"; chmod 0644 "$tmp"; mv -f -- "$tmp" "$f"; trap - EXIT
+  cat > "$tmp"
+  if [ "$(sha256sum < "$tmp" | cut -c1-64)" != ae6c63cff33bcfa3b6a2d6d0c9dd19521dedaa351146b1a642d2bfc9cf5a1e1f ]; then echo "the unit file $f arrived incomplete (its sha256 differs): left as it was. Run up again." >&2; exit 4; fi
+  chmod 0644 "$tmp"; mv -f -- "$tmp" "$f"; trap - EXIT
   systemctl daemon-reload
   changed=yes
 fi
 if ! systemctl is-enabled --quiet -- "$u"; then systemctl enable --quiet -- "$u"; fi
-if ! systemctl is-active --quiet -- "$u"; then systemctl start -- "$u"; elif [ "$changed" = yes ]; then systemctl restart -- "$u"; fi
+if ! systemctl is-active --quiet -- "$u"; then systemctl reset-failed -- "$u" 2>/dev/null || :; systemctl start -- "$u"; elif [ "$changed" = yes ]; then systemctl restart -- "$u"; fi
 `);
   });
 

@@ -11,12 +11,13 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig, type RawConfig } from "../../infra/config";
 import { buildHostResources } from "../../infra/hosts";
+import { withFacts } from "./mock-facts";
 
 const FIXTURE = path.join(__dirname, "../fixtures/urns.json");
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA400bpYgarO7hBQ5+HyZhTk26Wtle15Kn1cN4IF3aGw";
 
 beforeAll(() => {
-  pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: () => ({}) }, "hostform", "snap", false);
+  pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: withFacts(a.type, a.inputs) }), call: () => ({}) }, "hostform", "snap", false);
 });
 
 interface Node { __pulumiType: string; __name: string; __childResources?: Set<Node> }
@@ -34,7 +35,7 @@ const raw = (values: Record<string, unknown>): RawConfig => ({
   getSecret: (k) => (values[k] === undefined ? undefined : JSON.stringify(values[k])),
 });
 
-/** Each topology on each flavor, the duel stack in both database modes and both browser sources. */
+/** Each topology on each flavor it supports, the duel stack in both database modes and both browser sources. */
 const STACKS: Record<string, Record<string, unknown>> = {
   flatlogic: {
     hosts: [host("fl-sd", "systemd", "flatlogic"), host("fl-ct", "container", "flatlogic"), host("plain", "systemd", "none")],
@@ -50,6 +51,11 @@ const STACKS: Record<string, Record<string, unknown>> = {
     hosts: [host("duel-rsd", "systemd", "duel"), host("duel-rct", "container", "duel")],
     duel: { repo: "https://git.example/duel.git", browser: { source: "debian", package: "chromium" } },
     duelSecrets: { DATABASE_URL: "postgresql://duel:pw@db.example:5432/duel", ADMIN_CODE: "a" },
+  },
+  metahuman: {
+    hosts: [host("mh-sd", "systemd", "metahuman")],
+    metahuman: { repo: "https://git.example/metahuman.git", agents: { "cloudflare-tunnel": { enabled: true } } },
+    metahumanEnv: { CLOUDFLARE_TUNNEL_TOKEN: "t" },
   },
 };
 
@@ -69,5 +75,5 @@ describe("resource identities (URNs)", () => {
     if (process.env.HOSTFORM_UPDATE_URNS === "1") writeFileSync(FIXTURE, `${JSON.stringify(now, null, 2)}\n`);
     const kept = JSON.parse(readFileSync(FIXTURE, "utf8")) as Record<string, string[]>;
     expect(now).toEqual(kept);
-  });
+  }, 60_000); // builds every stack under mocks: tens of seconds on a loaded machine
 });

@@ -14,6 +14,28 @@ export interface ApacheReverseProxyArgs {
 }
 
 /**
+ * Enables the site (and disables the default one), then runs `apachectl configtest` with the site
+ * enabled: on a first deploy the vhost's own verify ran while the site was not enabled yet, so this
+ * is where a broken vhost is caught. On failure both links are put back as they were and nothing
+ * is reloaded, so Apache keeps serving what it served.
+ */
+export function enableSiteScript(site: string, reload: string): string {
+  return script`site=${site}
+had_site=no; if [ -e /etc/apache2/sites-enabled/"$site".conf ]; then had_site=yes; fi
+had_default=no; if [ -e /etc/apache2/sites-enabled/000-default.conf ]; then had_default=yes; fi
+a2ensite -q "$site" >/dev/null
+a2dissite -q 000-default >/dev/null 2>&1 || :
+if ! apachectl configtest; then
+  if [ "$had_site" = no ]; then a2dissite -q "$site" >/dev/null; fi
+  if [ "$had_default" = yes ]; then a2ensite -q 000-default >/dev/null; fi
+  echo "apachectl configtest failed with the site $site enabled: it was put back as it was and Apache was not reloaded" >&2
+  exit 1
+fi
+` + `${reload}
+`;
+}
+
+/**
  * Apache on :80 in front of the apps: the required modules, the vhost, the site enabled (and the
  * default site disabled). `apachectl configtest` runs before every reload: a config that fails it
  * is put back and never loaded, so the old one keeps serving.
@@ -48,10 +70,7 @@ export class ApacheReverseProxy extends pulumi.ComponentResource {
       connection,
       title: `apache site ${site}`,
       check: script`test -L ${`/etc/apache2/sites-enabled/${site}.conf`} && ! test -e /etc/apache2/sites-enabled/000-default.conf`,
-      run: script`a2ensite -q ${site} >/dev/null
-a2dissite -q 000-default >/dev/null 2>&1 || :
-apachectl configtest
-` + `if ${systemd ? "systemctl is-active --quiet apache2" : "pgrep -x apache2 >/dev/null"}; then ${reload}; fi`,
+      run: enableSiteScript(site, `if ${systemd ? "systemctl is-active --quiet apache2" : "pgrep -x apache2 >/dev/null"}; then ${reload}; fi`),
     }, { ...parent, dependsOn: [this.vhost] });
     new Service(`${name}-service`, { connection, name: "apache2", manager: systemd ? "systemd" : "initd" }, { ...parent, dependsOn: [enabled] });
     this.registerOutputs({});

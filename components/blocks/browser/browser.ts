@@ -5,13 +5,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { script } from "../../host/quote";
 import { AptPackages, Step } from "../../host/resources";
+import { pinnedKeyring, SIGNING_KEYS } from "../base/downloads";
 import type { Connection } from "../../host/ssh";
+import { chromeSource } from "../base/arch";
 
 export interface BrowserArgs {
   readonly connection: pulumi.Input<Connection>;
   readonly browser: { readonly package: string; readonly source: "google" | "debian" };
   /** Debian packages installed with it (ffmpeg, xvfb). */
   readonly packages: readonly string[];
+  /** The host's CPU (facts: uname -m): Google's repository has Chrome for x86_64 only. */
+  readonly machine: pulumi.Input<string>;
 }
 
 /** The packages (`<name>-media`) and, from Google, the browser (`<name>-chrome`); all to wait for. */
@@ -23,10 +27,9 @@ export function browserResources(name: string, a: BrowserArgs, opts: pulumi.Cust
     all.push(new Step(`${name}-chrome`, {
       connection, title: `${browser.package} from Google's repository`,
       check: script`dpkg-query -W -f='\${db:Status-Status}' ${browser.package} 2>/dev/null | grep -qx installed`,
-      run: script`install -d -m 0755 /etc/apt/keyrings
-curl -fsSL https://dl.google.com/linux/linux_signing_key.pub | gpg --dearmor --yes -o /etc/apt/keyrings/google-chrome.gpg
-echo 'deb [arch=amd64 signed-by=/etc/apt/keyrings/google-chrome.gpg] https://dl.google.com/linux/chrome/deb/ stable main' > /etc/apt/sources.list.d/google-chrome.list
-apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${browser.package} >/dev/null`,
+      // Google's signing key is trusted only when it is the pinned one (downloads.ts).
+      run: pulumi.output(a.machine).apply((machine) => pinnedKeyring(SIGNING_KEYS.google.url, SIGNING_KEYS.google.fingerprint, "/etc/apt/keyrings/google-chrome.gpg") + script`echo ${chromeSource(machine, browser.package)} > /etc/apt/sources.list.d/google-chrome.list
+apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${browser.package} >/dev/null`),
     }, opts));
   }
   return { media, all };

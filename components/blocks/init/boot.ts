@@ -22,7 +22,7 @@ export interface BootArgs {
   /** The Xvfb display, once its package is in (`dependsOn`). */
   readonly xvfb?: { readonly display: string; readonly screen: string; readonly dependsOn: pulumi.Resource[] };
   /** A local cluster that onstart.sh starts (systemd hosts start it through its own service). */
-  readonly localPostgres?: { readonly version: string; readonly cluster: string };
+  readonly localPostgres?: pulumi.Input<{ readonly version: string; readonly cluster: string }>;
   /** What onstart.sh starts needs to be installed first (container flavor). */
   readonly onstartDependsOn?: pulumi.Resource[];
 }
@@ -53,12 +53,12 @@ export function bootResources(name: string, a: BootArgs, parent: pulumi.Resource
   }
   const onstart = new File(`${name}-onstart`, {
     connection, path: "/root/onstart.sh", mode: "0755",
-    content: renderOnstart({
+    content: pulumi.output(a.localPostgres).apply((pg) => renderOnstart({
       ...(a.xvfb ? { display: a.xvfb.display, screen: a.xvfb.screen } : {}),
       ...(a.secrets ? { secretsCanonical: a.secrets.canonical, secretsRuntime: a.secrets.runtime } : {}),
       user: h.appUser, home: h.home, pm2Bin: a.pm2Bin, nodeBinDir: h.nodeBinDir,
-      ...(a.localPostgres ? { localPostgres: a.localPostgres } : {}),
-    }),
+      ...(pg ? { localPostgres: { version: pg.version, cluster: pg.cluster } } : {}),
+    })),
   }, { parent, dependsOn: [...(a.xvfb?.dependsOn ?? []), ...(a.secrets?.dependsOn ?? []), ...(a.onstartDependsOn ?? [])] });
   const resources: pulumi.Resource[] = [onstart];
   if (a.xvfb) {

@@ -40,6 +40,8 @@ if [ -n "$supervisor" ] && grep -qsF hostform-xvfb-supervisor "/proc/$supervisor
 else
   # A lock left by an earlier container run names a pid that may be alive again: Xvfb would refuse.
   rm -f ${`/tmp/.X${n}-lock`} "$xvfb_socket"
+  # Root chmods it: a link another user planted there is removed, never followed.
+  if [ -L /tmp/.X11-unix ]; then rm -f /tmp/.X11-unix; fi
   mkdir -p /tmp/.X11-unix && chmod 1777 /tmp/.X11-unix
   nohup bash -c 'while :; do "$1" "$2" -screen 0 "$3" -nolisten tcp; rc=$?; echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) Xvfb exited ($rc), restarting in 2 s"; sleep 2; done' \\
     hostform-xvfb-supervisor ${xvfbBin} ${display} ${screen} >>/var/log/xvfb.log 2>&1 </dev/null &

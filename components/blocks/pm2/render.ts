@@ -1,4 +1,5 @@
 /** PM2 under systemd (runbook: Process Manager) and the ecosystem file that defines its apps. */
+import { LOAD_ENV_JS } from "../secrets/envfile";
 import { isNonNegativeInt, isPlainPath, isPositiveInt, isUserName, Problems, show } from "../validate";
 
 export interface Pm2UnitArgs {
@@ -79,6 +80,24 @@ export interface Pm2App {
   readonly expBackoffRestartDelay?: number;
   /** e.g. "1G", "512M". */
   readonly maxMemoryRestart?: string;
+  /** How long an app must stay up to count as started ("10s", or milliseconds). */
+  readonly minUptime?: string | number;
+  /** Unstable restarts (shorter than minUptime) before PM2 gives up on the app. */
+  readonly maxRestarts?: number;
+  /** Milliseconds between SIGINT and SIGKILL on stop and reload. */
+  readonly killTimeout?: number;
+  /** Milliseconds a starting worker may take to listen before it counts as ready anyway. */
+  readonly listenTimeout?: number;
+  /** Absolute log paths: all output (logFile), stdout (outFile), stderr (errorFile). */
+  readonly logFile?: string;
+  readonly outFile?: string;
+  readonly errorFile?: string;
+  /** Prefix each log line with a timestamp in this moment.js format ("YYYY-MM-DD HH:mm:ss Z"). */
+  readonly logDateFormat?: string;
+  /** One log file for all of a cluster's workers instead of one per worker id. */
+  readonly mergeLogs?: boolean;
+  /** Restart on file changes: off in production. */
+  readonly watch?: boolean;
 }
 
 const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -104,26 +123,19 @@ function checkApp(p: Problems, app: Pm2App, seen: Set<string>): void {
     if (app[key] !== undefined) p.check(isNonNegativeInt(app[key]), `${at}: ${key} must be a whole number of milliseconds`);
   }
   if (app.maxMemoryRestart !== undefined) p.check(/^[1-9][0-9]*[KMG]?$/.test(app.maxMemoryRestart), `${at}: maxMemoryRestart ${show(app.maxMemoryRestart)} must look like "512M" or "1G"`);
-}
-
-// Emitted once into the ecosystem file when an app has an envFile. PM2 does not inherit
-// variables exported in a shell, and a file keeps secrets out of the ecosystem file.
-const LOAD_ENV = `function loadEnv(file) {
-  const env = {};
-  for (const raw of fs.readFileSync(file, "utf8").split(/\\r?\\n/)) {
-    const line = raw.trim().replace(/^export\\s+/, "");
-    if (line === "" || line.startsWith("#")) continue;
-    const eq = line.indexOf("=");
-    if (eq <= 0) continue;
-    let value = line.slice(eq + 1).trim();
-    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value[value.length - 1] === value[0]) {
-      value = value.slice(1, -1);
-    }
-    env[line.slice(0, eq).trim()] = value;
+  if (app.minUptime !== undefined) p.check(isNonNegativeInt(app.minUptime) || (typeof app.minUptime === "string" && /^[1-9][0-9]*(ms|s|m|h)$/.test(app.minUptime)), `${at}: minUptime ${show(app.minUptime)} must be milliseconds or look like "10s"`);
+  if (app.maxRestarts !== undefined) p.check(isNonNegativeInt(app.maxRestarts), `${at}: maxRestarts must be a whole number`);
+  for (const key of ["killTimeout", "listenTimeout"] as const) {
+    if (app[key] !== undefined) p.check(isNonNegativeInt(app[key]), `${at}: ${key} must be a whole number of milliseconds`);
   }
-  return env;
+  for (const key of ["logFile", "outFile", "errorFile"] as const) {
+    if (app[key] !== undefined) p.check(isPlainPath(app[key]), `${at}: ${key} ${show(app[key])} must be an absolute path of [A-Za-z0-9._+@/-]`);
+  }
+  if (app.logDateFormat !== undefined) p.check(typeof app.logDateFormat === "string" && /^[A-Za-z0-9 :.,_/+-]+$/.test(app.logDateFormat), `${at}: logDateFormat ${show(app.logDateFormat)} must be a moment.js format like "YYYY-MM-DD HH:mm:ss Z"`);
+  for (const key of ["mergeLogs", "watch"] as const) {
+    if (app[key] !== undefined) p.check(typeof app[key] === "boolean", `${at}: ${key} must be true or false`);
+  }
 }
-`;
 
 const json = (value: unknown): string => JSON.stringify(value);
 
@@ -142,6 +154,16 @@ function renderApp(app: Pm2App): string {
     ["restart_delay", app.restartDelay !== undefined ? json(app.restartDelay) : undefined],
     ["exp_backoff_restart_delay", app.expBackoffRestartDelay !== undefined ? json(app.expBackoffRestartDelay) : undefined],
     ["max_memory_restart", app.maxMemoryRestart !== undefined ? json(app.maxMemoryRestart) : undefined],
+    ["min_uptime", app.minUptime !== undefined ? json(app.minUptime) : undefined],
+    ["max_restarts", app.maxRestarts !== undefined ? json(app.maxRestarts) : undefined],
+    ["kill_timeout", app.killTimeout !== undefined ? json(app.killTimeout) : undefined],
+    ["listen_timeout", app.listenTimeout !== undefined ? json(app.listenTimeout) : undefined],
+    ["log_file", app.logFile !== undefined ? json(app.logFile) : undefined],
+    ["out_file", app.outFile !== undefined ? json(app.outFile) : undefined],
+    ["error_file", app.errorFile !== undefined ? json(app.errorFile) : undefined],
+    ["log_date_format", app.logDateFormat !== undefined ? json(app.logDateFormat) : undefined],
+    ["merge_logs", app.mergeLogs !== undefined ? json(app.mergeLogs) : undefined],
+    ["watch", app.watch !== undefined ? json(app.watch) : undefined],
     ["env", app.envFile !== undefined ? `Object.assign({}, ${env}, loadEnv(${json(app.envFile)}))` : env],
   ];
   const body = fields.filter(([, v]) => v !== undefined).map(([k, v]) => `      ${k}: ${v},`).join("\n");
@@ -155,7 +177,10 @@ export function renderEcosystem(apps: readonly Pm2App[]): string {
   const seen = new Set<string>();
   for (const app of apps) checkApp(p, app, seen);
   p.done("renderEcosystem");
-  const loader = apps.some((app) => app.envFile !== undefined) ? `const fs = require("fs");\n\n${LOAD_ENV}\n` : "";
+  // Once, when an app has an envFile: PM2 does not inherit variables exported in a shell, and a
+  // file keeps secrets out of the ecosystem file. The loader is the env file writer's own
+  // (secrets/envfile.ts), so values arrive byte-exact.
+  const loader = apps.some((app) => app.envFile !== undefined) ? `const fs = require("fs");\n\n${LOAD_ENV_JS}\n` : "";
   return `// Written by hostform; changes made on the host are replaced on the next run.
 "use strict";
 ${loader ? "\n" + loader : "\n"}module.exports = {

@@ -8,7 +8,7 @@ import { script } from "../../host/quote";
 import { AptPackages, Service, Step } from "../../host/resources";
 import type { Connection } from "../../host/ssh";
 
-/** Debian bookworm's cluster. */
+/** Debian bookworm's cluster (what pgForFacts gives there). */
 export const PG = { version: "15", cluster: "main" } as const;
 
 export interface LocalPostgresArgs {
@@ -19,20 +19,23 @@ export interface LocalPostgresArgs {
   readonly database: string;
   /** The role's password (secret): it reaches psql on stdin, inside the SQL. */
   readonly password: pulumi.Input<string>;
+  /** The cluster the host's postgresql package creates (pgForFacts of its facts); PG by default. */
+  readonly cluster?: pulumi.Input<{ readonly version: string; readonly cluster: string }>;
 }
 
 /** Server, running cluster, role and database; returns the database step (what the app waits for). */
 export function localPostgres(name: string, a: LocalPostgresArgs, opts: pulumi.CustomResourceOptions & { parent: pulumi.Resource }): Step {
   const { connection } = a;
   const parent = { parent: opts.parent };
+  const cl = pulumi.output(a.cluster ?? PG);
   const pg = new AptPackages(`${name}-postgresql`, { connection, packages: ["postgresql"] }, opts);
   const started = a.flavor === "systemd"
     ? new Service(`${name}-postgresql-service`, { connection, name: "postgresql", manager: "systemd" }, { ...parent, dependsOn: [pg] })
     : new Step(`${name}-postgresql-cluster`, {
-      connection, title: `PostgreSQL ${PG.version}/${PG.cluster} running`,
+      connection, title: cl.apply((c) => `PostgreSQL ${c.version}/${c.cluster} running`),
       // status exits 3 when the cluster is down: that is "not in place", not an error.
-      check: script`pg_ctlcluster ${PG.version} ${PG.cluster} status >/dev/null 2>&1 || exit 1`,
-      run: script`pg_ctlcluster ${PG.version} ${PG.cluster} start`,
+      check: cl.apply((c) => script`pg_ctlcluster ${c.version} ${c.cluster} status >/dev/null 2>&1 || exit 1`),
+      run: cl.apply((c) => script`pg_ctlcluster ${c.version} ${c.cluster} start`),
     }, { ...parent, dependsOn: [pg] });
   return new Step(`${name}-database`, {
     connection, title: `database ${a.database} and role ${a.user}`,

@@ -1,4 +1,5 @@
-import { script, strict } from "../quote";
+import { script, sh, strict } from "../quote";
+import { redact as mask } from "../redact";
 import type { BaseInputs, Kind } from "./kind";
 import { observePm2Script, type Pm2Home, parsePm2, pm2As } from "./pm2";
 
@@ -14,13 +15,22 @@ export interface HealthCheck {
   readonly app?: string;
 }
 
+/** A check that is a script on the host: exit 0 is healthy; otherwise its last output line says what is wrong. */
+export interface HealthCommand {
+  readonly name: string;
+  readonly command: string;
+}
+
 export interface HealthInputs extends BaseInputs {
   readonly checks: readonly HealthCheck[];
+  readonly commands?: readonly HealthCommand[];
   readonly pm2?: Pm2Home & { readonly apps: readonly string[] };
   /** Changes whenever what is checked was redeployed, so every deploy is checked. */
   readonly generation?: string;
   readonly timeoutSeconds?: number;
   readonly logLines?: number;
+  /** The stack's secret values (every value of its secret maps): masked in the logs shown, never kept in state. */
+  readonly secretValues?: readonly string[];
   /** Managed: "healthy" in the code. */
   readonly health?: string;
 }
@@ -28,31 +38,49 @@ export interface HealthInputs extends BaseInputs {
 export interface HealthObserved {
   readonly results: Readonly<Record<string, number>>;
   readonly apps: Readonly<Record<string, string>>;
+  /** Per command check: "ok", or its last output line. */
+  readonly commands?: Readonly<Record<string, string>>;
+}
+
+/** One `check <name> <status>` line per check (status empty when nothing answered); parseHealth reads them. */
+export function curlChecks(checks: readonly HealthCheck[]): string {
+  return checks.map((c) => script`printf 'check %s %s\\n' ${c.name} "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -- ${c.url} || :)"`).join("\n") + "\n";
 }
 
 export function checkScript(i: HealthInputs): string {
-  const curls = i.checks.map((c) => script`printf 'check %s %s\\n' ${c.name} "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -- ${c.url} || :)"`);
-  return strict(curls.join("\n") + "\n" + (i.pm2 ? observePm2Script(i.pm2).replace(/^set -euo pipefail\n/, "") : ""));
+  // The command spans lines: quoted whole here, outside the `script` tag (which refuses newlines).
+  const commands = (i.commands ?? []).map((c) => `if out=$(bash -euo pipefail -c ${sh(c.command, true)} 2>&1); then `
+    + script`printf 'command %s ok\\n' ${c.name}; else printf 'command %s failed %s\\n' ${c.name} "$(printf '%s\\n' "$out" | tail -n 1)"; fi\n`);
+  return strict(curlChecks(i.checks) + commands.join("") + (i.pm2 ? observePm2Script(i.pm2).replace(/^set -euo pipefail\n/, "") : ""));
 }
 
 export function parseHealth(stdout: string, home?: string): HealthObserved {
   const results: Record<string, number> = {};
   for (const m of stdout.matchAll(/^check (\S+) (\d*)$/gm)) results[m[1]] = Number(m[2] || 0);
-  return { results, apps: home ? parsePm2(stdout, home).apps : {} };
+  const commands: Record<string, string> = {};
+  for (const m of stdout.matchAll(/^command (\S+) (ok|failed)(?: (.*))?$/gm)) commands[m[1]] = m[2] === "ok" ? "ok" : (m[3] || "failed");
+  return { results, apps: home ? parsePm2(stdout, home).apps : {}, ...(Object.keys(commands).length ? { commands } : {}) };
 }
 
 export function failures(i: HealthInputs, o: HealthObserved): string[] {
   const out = i.checks.filter((c) => o.results[c.name] !== c.status).map((c) => `${c.name}: ${c.url} answered ${o.results[c.name] || "nothing"}, expected ${c.status}`);
+  for (const c of i.commands ?? []) if (o.commands?.[c.name] !== "ok") out.push(`${c.name}: ${o.commands?.[c.name] ?? "not run"}`);
   for (const a of i.pm2?.apps ?? []) if (o.apps[a] !== "online") out.push(`pm2 app ${a} is ${o.apps[a] ?? "missing"}`);
   return out;
 }
 
-/** Log lines may hold secrets: mask values of anything that looks like a credential. */
-export function redact(text: string): string {
-  return text
-    .replace(/\b([A-Z0-9_]*(SECRET|TOKEN|PASSWORD|PASSWD|KEY|CREDENTIAL)[A-Z0-9_]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi, "$1$3[redacted]")
-    .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, "$1 [redacted]")
-    .replace(/(:\/\/[^:/\s]+:)[^@\s]+@/g, "$1[redacted]@");
+/** Masks every `known` value (a stack's secrets) wherever it appears, longest first, however short. */
+export function maskKnown(text: string, known: readonly string[]): string {
+  return [...known].sort((a, b) => b.length - a.length).reduce((t, k) => (k ? t.split(k).join("[redacted]") : t), text);
+}
+
+/**
+ * Log lines may hold secrets: the `known` ones are masked, then the stack's values in every form
+ * and the credential shapes of redact.ts, then anything after a name like KEY or TOKEN.
+ */
+export function redact(text: string, known: readonly string[] = []): string {
+  return mask(maskKnown(text, known), known)
+    .replace(/\b([A-Z0-9_]*(SECRET|TOKEN|PASSWORD|PASSWD|KEY|CREDENTIAL)[A-Z0-9_]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi, "$1$3[redacted]");
 }
 
 export const health: Kind<HealthInputs, HealthObserved> = {
@@ -61,7 +89,8 @@ export const health: Kind<HealthInputs, HealthObserved> = {
   normalize: (i) => ({ ...i, health: "healthy" }),
   id: (i) => `${i.connection.host}:health`,
   validate(i) {
-    const bad = (i.checks ?? []).filter((c) => !/^https?:\/\/[^\s'"]+$/.test(c.url) || !/^[a-z0-9-]+$/.test(c.name));
+    const bad = [...(i.checks ?? []).filter((c) => !/^https?:\/\/[^\s'"]+$/.test(c.url) || !/^[a-z0-9-]+$/.test(c.name)),
+      ...(i.commands ?? []).filter((c) => typeof c.command !== "string" || !/^[a-z0-9-]+$/.test(c.name))];
     return bad.length ? [{ property: "checks", reason: `each check needs a [a-z0-9-] name and an http(s) URL: ${bad.map((b) => b.name).join(", ")}` }] : [];
   },
   async observe(s, i) {
@@ -82,7 +111,7 @@ export const health: Kind<HealthInputs, HealthObserved> = {
     let logs = "";
     if (i.pm2 && failing) {
       const r = await s.exec(strict(pm2As(i.pm2, script`logs ${failing} --nostream --lines ${i.logLines ?? 20}`) + " 2>&1 | tail -n " + (i.logLines ?? 20)));
-      logs = `\nlast log lines of ${failing} (secrets redacted):\n${redact(r.stdout)}`;
+      logs = `\nlast log lines of ${failing} (secrets redacted):\n${redact(r.stdout, i.secretValues)}`;
     }
     throw new Error(`unhealthy after ${i.timeoutSeconds ?? 60} s:\n  ${last.join("\n  ")}${logs}`);
   },

@@ -25,9 +25,14 @@ export interface Kind<I extends BaseInputs, O> {
   observe(s: Session, inputs: I): Promise<O>;
   /** Names of the managed properties where what is on the host differs from the inputs. */
   drifted(inputs: I, observed: O): string[];
-  /** `settingsChanged`: inputs that are not host state changed (triggers, commands), so steps rerun. */
-  converge(s: Session, inputs: I, observed: O, settingsChanged: boolean): Promise<void>;
+  /**
+   * `settingsChanged`: inputs that are not host state changed (triggers, commands), so steps rerun;
+   * `changed` names them, for kinds that act on some settings and not others.
+   */
+  converge(s: Session, inputs: I, observed: O, settingsChanged: boolean, changed?: readonly string[]): Promise<void>;
   remove(s: Session, inputs: I, observed: O | undefined): Promise<void>;
+  /** What differs, in words, for the error when converging did not close the gap. */
+  explain?(inputs: I, observed: O): string[];
   /** What is on the host, written as inputs, so a refreshed preview shows a readable diff. */
   asInputs(inputs: I, observed: O): I;
 }

@@ -6,6 +6,8 @@ export interface PackagesInputs extends BaseInputs {
   readonly packages: readonly string[];
   /** Install recommended packages too (apt's default); off keeps hosts small. */
   readonly recommends?: boolean;
+  /** How long to wait for an apt or dpkg lock another process holds (default 300 s). */
+  readonly lockTimeoutSeconds?: number;
 }
 
 export interface PackagesObserved {
@@ -28,27 +30,70 @@ export function parsePackages(stdout: string, requested: readonly string[]): Pac
   return { installed: requested.filter((p) => present.has(p)).sort() };
 }
 
-/** One apt at a time per host: resources of a host converge in parallel, dpkg allows one writer. */
-const APT_LOCK = `mkdir -p /var/lib/hostform && exec 9>/var/lib/hostform/apt.lock && flock 9\n`;
+/** How long an install waits for another process's apt or dpkg lock by default (unattended-upgrades after boot). */
+export const LOCK_TIMEOUT_SECONDS = 300;
 
-export function installScript(missing: readonly string[], recommends: boolean): string {
-  return strict(APT_LOCK + script`export DEBIAN_FRONTEND=noninteractive
-# Refresh the package lists only when they are older than a day (or absent).
-if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages' -mmin -1440 -print -quit 2>/dev/null)" ]; then
-  apt-get update -qq
+/**
+ * One apt at a time per host (resources of a host converge in parallel, dpkg allows one writer):
+ * hostform's own lock is waited for as long as it takes, since its holder is a hostform script that
+ * has its own timeout and dies with its connection (a slow install must not fail the next one).
+ * Then a wait, up to the timeout, for apt and dpkg locks held by anything else. Those are fcntl locks, which flock
+ * does not see: /proc/locks names the holder, and the error names it too.
+ */
+function lockPrelude(timeout: number): string {
+  return script`t=${timeout}
+mkdir -p /var/lib/hostform && exec 9>/var/lib/hostform/apt.lock
+flock 9
+deadline=$(( $(date +%s) + t ))
+apt_lock_holder() {
+  local f ino pid dev kind
+  for f in /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock /var/cache/apt/archives/lock; do
+    [ -e "$f" ] || continue
+    ino=$(stat -c %i -- "$f")
+    while read -r _ kind _ _ pid dev _; do
+      [ "$kind" = POSIX ] && [ "\${dev##*:}" = "$ino" ] && [ -d "/proc/$pid" ] || continue
+      printf '%s by pid %s (%s)' "$f" "$pid" "$(tr '\\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | cut -c1-200)"
+      return 0
+    done < /proc/locks
+  done
+  return 1
+}
+while holder=$(apt_lock_holder); do
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    echo "apt is locked by another process for more than $t s: $holder. Let it finish (unattended-upgrades runs after boot) or stop it, then run up again." >&2
+    exit 4
+  fi
+  sleep 2
+done
+export DEBIAN_FRONTEND=noninteractive
+wait_lock="-o DPkg::Lock::Timeout=$(( deadline > $(date +%s) ? deadline - $(date +%s) : 1 ))"
+`;
+}
+
+/** dpkg interrupted (killed, rebooted) leaves a journal or half-done packages: finish them first. */
+const DPKG_REPAIR = `if [ -n "$(find /var/lib/dpkg/updates -maxdepth 1 -type f -name '[0-9]*' -print -quit 2>/dev/null)" ] || [ -n "$(dpkg --audit 2>/dev/null || :)" ]; then
+  echo "hostform: dpkg was interrupted; running dpkg --configure -a" >&2
+  dpkg --force-confold --configure -a >/dev/null
+  if [ -n "$(dpkg --audit 2>/dev/null || :)" ]; then apt-get $wait_lock install -f -y -qq -o Dpkg::Options::=--force-confold >/dev/null; fi
 fi
-apt-get install -y -qq ${recommends ? [] : ["--no-install-recommends"]} -o Dpkg::Options::=--force-confold ${[...missing]} >/dev/null
+`;
+
+export function installScript(missing: readonly string[], recommends: boolean, lockTimeout = LOCK_TIMEOUT_SECONDS): string {
+  return strict(lockPrelude(lockTimeout) + DPKG_REPAIR + script`# Refresh the package lists only when they are older than a day (or absent).
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages' -mmin -1440 -print -quit 2>/dev/null)" ]; then
+  apt-get $wait_lock update -qq
+fi
+apt-get $wait_lock install -y -qq ${recommends ? [] : ["--no-install-recommends"]} -o Dpkg::Options::=--force-confold ${[...missing]} >/dev/null
 mkdir -p ${MARKS}
 for p in ${[...missing]}; do touch ${MARKS}/"$p"; done
 `);
 }
 
-export function purgeScript(names: readonly string[]): string {
-  return strict(APT_LOCK + script`export DEBIAN_FRONTEND=noninteractive
-ours=()
+export function purgeScript(names: readonly string[], lockTimeout = LOCK_TIMEOUT_SECONDS): string {
+  return strict(lockPrelude(lockTimeout) + script`ours=()
 for p in ${[...names]}; do if [ -e ${MARKS}/"$p" ]; then ours+=("$p"); fi; done
 if [ \${#ours[@]} -gt 0 ]; then
-  apt-get purge -y -qq "\${ours[@]}" >/dev/null
+  apt-get $wait_lock purge -y -qq "\${ours[@]}" >/dev/null
   for p in "\${ours[@]}"; do rm -f ${MARKS}/"$p"; done
 fi
 `);
@@ -72,10 +117,10 @@ export const packages: Kind<PackagesInputs, PackagesObserved> = {
   },
   async converge(s, i, o) {
     const missing = i.packages.filter((p) => !o.installed.includes(p));
-    await s.run(`apt-get install ${missing.join(" ")}`, installScript(missing, i.recommends ?? false));
+    await s.run(`apt-get install ${missing.join(" ")}`, installScript(missing, i.recommends ?? false, i.lockTimeoutSeconds));
   },
   async remove(s, i) {
-    await s.run("remove packages hostform installed", purgeScript(i.packages));
+    await s.run("remove packages hostform installed", purgeScript(i.packages, i.lockTimeoutSeconds));
   },
   asInputs(i, o) {
     return { ...i, packages: [...o.installed] };

@@ -9,6 +9,11 @@ export interface UnitInputs extends BaseInputs {
   readonly content: string;
   readonly enabled?: boolean;
   readonly active?: boolean;
+  /**
+   * Started like any other unit, but whether it keeps running is reported (observed.active), not
+   * enforced: a unit that fails to start neither fails the run nor shows as drift.
+   */
+  readonly optional?: boolean;
 }
 
 export interface UnitObserved {
@@ -31,8 +36,17 @@ export function observeUnitScript(name: string): string {
   return strict(script`u=${name}; f=${unitPath(name)}
 echo "enabled=$(systemctl is-enabled -- "$u" 2>/dev/null || :)"
 echo "active=$(systemctl is-active -- "$u" 2>/dev/null || :)"
+echo "sub=$(systemctl show -p SubState --value -- "$u" 2>/dev/null || :)"
 if [ -e "$f" ]; then echo "sha256=$(sha256sum < "$f" | cut -c1-64)"; echo "content=$(base64 -w0 < "$f")"; fi
 `);
+}
+
+/**
+ * Running, or on its way: a unit that crash-loops sits in "activating" with SubState auto-restart
+ * between its crashes, and counts as not active.
+ */
+export function isActive(active: string | undefined, sub: string | undefined): boolean {
+  return active === "active" || active === "reloading" || (active === "activating" && sub !== "auto-restart");
 }
 
 export function parseUnit(stdout: string): UnitObserved {
@@ -41,9 +55,27 @@ export function parseUnit(stdout: string): UnitObserved {
     exists: kv.sha256 !== undefined,
     ...(kv.sha256 !== undefined ? { sha256: kv.sha256, content: Buffer.from(kv.content ?? "", "base64").toString("utf8") } : {}),
     enabled: kv.enabled === "enabled" || kv.enabled === "enabled-runtime",
-    active: kv.active === "active" || kv.active === "activating" || kv.active === "reloading",
+    active: isActive(kv.active, kv.sub),
   };
 }
+
+/**
+ * After an optional unit was (re)started: up to 5 s for it to fail (a start script that exits at
+ * once, then its quick restarts), so what the run reads next is what happened; a unit active and
+ * not restarted for 2 s counts as started. Its failure is said on stderr and fails nothing.
+ */
+const OPTIONAL_SETTLE = `if [ "$started" = yes ]; then
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    sleep 0.5
+    s=$(systemctl is-active -- "$u" 2>/dev/null || :)
+    case "$s" in
+      failed|inactive) break ;;
+      active) if [ "$i" -ge 4 ] && [ "$(systemctl show -p NRestarts --value -- "$u")" = 0 ]; then break; fi ;;
+    esac
+  done
+  if ! systemctl is-active --quiet -- "$u"; then echo "optional unit $u is not running" >&2; fi
+fi
+`;
 
 /** Writes the unit from stdin when its text differs (then daemon-reload), then enables/starts as asked. */
 export function convergeUnitScript(i: UnitInputs): string {
@@ -53,15 +85,24 @@ export function convergeUnitScript(i: UnitInputs): string {
 changed=no
 if [ ! -e "$f" ] || [ "$(sha256sum < "$f" | cut -c1-64)" != ${sha256(i.content)} ]; then
   tmp=$(mktemp -- /etc/systemd/system/.hostform.XXXXXX); trap 'rm -f -- "$tmp"' EXIT
-  cat > "$tmp"; chmod 0644 "$tmp"; mv -f -- "$tmp" "$f"; trap - EXIT
+  cat > "$tmp"
+  if [ "$(sha256sum < "$tmp" | cut -c1-64)" != ${sha256(i.content)} ]; then echo "the unit file $f arrived incomplete (its sha256 differs): left as it was. Run up again." >&2; exit 4; fi
+  chmod 0644 "$tmp"; mv -f -- "$tmp" "$f"; trap - EXIT
   systemctl daemon-reload
   changed=yes
 fi
 ` + (enabled
     ? script`if ! systemctl is-enabled --quiet -- "$u"; then systemctl enable --quiet -- "$u"; fi\n`
     : script`if systemctl is-enabled --quiet -- "$u"; then systemctl disable --quiet -- "$u"; fi\n`)
-    + (active
-      ? script`if ! systemctl is-active --quiet -- "$u"; then systemctl start -- "$u"; elif [ "$changed" = yes ]; then systemctl restart -- "$u"; fi\n`
+    + (active && i.optional
+      // A unit that gave up (start limit) is given a fresh start; its failure is only reported.
+      ? script`started=no
+if ! systemctl is-active --quiet -- "$u"; then systemctl reset-failed -- "$u" 2>/dev/null || :; systemctl start -- "$u" || :; started=yes
+elif [ "$changed" = yes ]; then systemctl restart -- "$u" || :; started=yes; fi
+` + OPTIONAL_SETTLE
+      : active
+      // reset-failed: a unit that hit its start limit refuses a plain start.
+      ? script`if ! systemctl is-active --quiet -- "$u"; then systemctl reset-failed -- "$u" 2>/dev/null || :; systemctl start -- "$u"; elif [ "$changed" = yes ]; then systemctl restart -- "$u"; fi\n`
       : script`if systemctl is-active --quiet -- "$u"; then systemctl stop -- "$u"; fi\n`));
 }
 
@@ -91,7 +132,7 @@ export const unit: Kind<UnitInputs, UnitObserved> = {
     const out: string[] = [];
     if (o.sha256 !== sha256(i.content)) out.push("content");
     if (o.enabled !== (i.enabled ?? true)) out.push("enabled");
-    if (o.active !== (i.active ?? true)) out.push("active");
+    if (!i.optional && o.active !== (i.active ?? true)) out.push("active");
     return out;
   },
   async converge(s, i) {

@@ -1,5 +1,7 @@
 import { CHECKOUT, deployedCheck, gitPrelude, RECORD_DEPLOYED } from "../../blocks/git/checkout";
-import { script } from "../../host/quote";
+import { ENV_VALUE_SH } from "../../host/envfile";
+import { sh } from "../../host/quote";
+import { type GracefulRestartArgs, gracefulRestartScript } from "./restart";
 
 export interface DuelCodeArgs {
   readonly user: string;
@@ -8,16 +10,34 @@ export interface DuelCodeArgs {
   readonly repo: string;
   readonly ref: string;
   readonly workspace: string;
-  /** The runtime secrets file (KEY='value' lines, valid sh) with DATABASE_URL and ADMIN_CODE. */
+  /**
+   * The secrets file (KEY='value' lines) root reads DATABASE_URL and ADMIN_CODE from: the copy only
+   * root can write. It is parsed (env_value), never run as shell code.
+   */
   readonly secretsFile: string;
-  readonly migrate: boolean;
+  /** Shell run after the checkout (the app's install, build and migrate commands; app.ts). */
+  readonly prepare: string;
   readonly serverPort: number;
   readonly pm2Bin: string;
   readonly gracefulTimeoutSeconds: number;
+  readonly healthTimeoutSeconds: number;
+  readonly ecosystemPath: string;
+  /** The server's PM2 app. */
+  readonly app: string;
+}
+
+/**
+ * The app's migration command, with DATABASE_URL parsed out of the secrets file by root and handed
+ * to the app user's shell on stdin, which exports it to the command: it is never on a command line
+ * (ps shows those to everyone), and lives only in the environment of the app user's own migration
+ * processes.
+ */
+export function migrateScript(command: string): string {
+  return `env_value "$secrets" DATABASE_URL | (cd "$ws" && as_user bash -c 'IFS= read -r DATABASE_URL || [ -n "$DATABASE_URL" ]; export DATABASE_URL; exec bash -c "$1"' migrate ${sh(command)})`;
 }
 
 function prelude(a: DuelCodeArgs): string {
-  return gitPrelude({ user: a.user, home: a.home, nodeBinDir: a.nodeBinDir, workspace: a.workspace, repo: a.repo, ref: a.ref }, { secrets: a.secretsFile });
+  return gitPrelude({ user: a.user, home: a.home, nodeBinDir: a.nodeBinDir, workspace: a.workspace, repo: a.repo, ref: a.ref }, { secrets: a.secretsFile }) + ENV_VALUE_SH;
 }
 
 /**
@@ -30,39 +50,22 @@ export function duelCodeCheck(a: DuelCodeArgs): string {
 }
 
 /**
- * Checkout, dependencies, migrations, then a graceful restart of a running server (seeds/003):
- * POST /admin/graceful-restart with x-admin-code, then poll /admin/restart-status until the
- * restart is no longer pending and /health reports the new code. The admin code goes to curl on
- * stdin (-H @-), never on a command line; migrations read DATABASE_URL from the secrets file.
+ * Checkout, the app's commands (install, build, migrations; app.ts), then the server restarted into the new code (restart.ts:
+ * gracefully while it serves, started from the ecosystem file so it also gets the environment the
+ * files hold). The commit is recorded only once /health answered 200 with the new version after
+ * the restart, or when PM2 does not run the server at all (nothing runs old code then).
+ * DATABASE_URL reaches the migration's shell on stdin, which exports it to npm (the app user's own
+ * environment, never a command line); the admin code goes to curl on stdin.
  */
 export function duelCodeRun(a: DuelCodeArgs): string {
-  const base = `http://127.0.0.1:${a.serverPort}`;
-  return prelude(a) + CHECKOUT + `if [ -f "$ws/package-lock.json" ]; then (cd "$ws" && as_user npm ci --no-audit --no-fund --loglevel=error >/dev/null); fi
-` + (a.migrate ? `(cd "$ws" && set -a && . "$secrets" && set +a && as_user env DATABASE_URL="$DATABASE_URL" npm run --silent migrate)
-` : "") + script`base=${base}; timeout=${a.gracefulTimeoutSeconds}
-` + `admin() { ( . "$secrets" && printf '%s' "\${ADMIN_CODE:-}" ); }
-status() { printf 'x-admin-code: %s\\n' "$(admin)" | curl -s --max-time 5 -H @- "$base/admin/restart-status" || :; }
-running=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$base/health" || :)
-if [ "$running" = 200 ]; then
-  code=$(printf 'x-admin-code: %s\\n' "$(admin)" | curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST -H @- "$base/admin/graceful-restart" || :)
-  case "$code" in
-    200) ;;
-    401) echo "graceful restart refused (401): ADMIN_CODE in the secrets does not match the server's admin code" >&2; exit 4 ;;
-    *) echo "graceful restart request failed (HTTP $code)" >&2; exit 4 ;;
-  esac
-  want=$(cat "$ws/VERSION" 2>/dev/null || echo "")
-  deadline=$(( $(date +%s) + timeout ))
-  while :; do
-    s=$(status)
-    # Between the old process's exit and PM2's restart nothing answers: that is "not yet".
-    v=$({ curl -s --max-time 5 "$base/health" || :; } | sed -n 's/.*"version":"\\([^"]*\\)".*/\\1/p')
-    case "$s" in *'"restartPending":false'*) [ -z "$want" ] || [ "$v" = "$want" ] && break ;; esac
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-      echo "graceful restart did not finish within \${timeout} s (last status: \${s:-no answer}); the duel server still runs version \${v:-unknown}" >&2
-      exit 5
-    fi
-    sleep 2
-  done
-fi
-` + RECORD_DEPLOYED;
+  return prelude(a) + CHECKOUT + a.prepare + gracefulRestartScript(restartArgs(a)) + "graceful_restart\n" + RECORD_DEPLOYED;
+}
+
+/** The restart of the server, as the code step and the PM2 resource (a new environment) both run it. */
+export function restartArgs(a: DuelCodeArgs): GracefulRestartArgs {
+  return {
+    pm2: { user: a.user, home: a.home, pm2Bin: a.pm2Bin, nodeBinDir: a.nodeBinDir },
+    ecosystemPath: a.ecosystemPath, app: a.app, serverPort: a.serverPort, secretsFile: a.secretsFile,
+    gracefulTimeoutSeconds: a.gracefulTimeoutSeconds, healthTimeoutSeconds: a.healthTimeoutSeconds, versionFile: `${a.workspace}/VERSION`,
+  };
 }

@@ -2,13 +2,19 @@ import * as pulumi from "@pulumi/pulumi";
 import { type HostTarget, VmHost } from "../../blocks/base/vmhost";
 import { browserResources } from "../../blocks/browser/browser";
 import { bootResources } from "../../blocks/init/boot";
-import { Pm2SystemdUnit } from "../../blocks/pm2/pm2";
-import { localPostgres, PG, postgresClient } from "../../blocks/postgres/local";
+import { ecosystemPathOf, Pm2SystemdUnit } from "../../blocks/pm2/pm2";
+import { bunCheck, bunInstall } from "../../blocks/base/bun";
+import { localPostgres, postgresClient } from "../../blocks/postgres/local";
+import { pgForFacts } from "../../blocks/postgres/version";
 import { SecretsFile } from "../../blocks/secrets/secrets-file";
 import { Health, Step } from "../../host/resources";
-import { duelCodeCheck, duelCodeRun } from "./code";
+import { appCommandsScript, startCommand } from "./app";
+import { type DuelCodeArgs, duelCodeCheck, duelCodeRun, restartArgs } from "./code";
+import { renderRepoEcosystem, repoEcosystemCheck } from "./ecosystem";
+import { gracefulRestartScript } from "./restart";
+import { STREAMING_DUEL, streamingDuelCheck, streamingDuelRun } from "./streaming";
 import type { Platform } from "./detect";
-import { browserFlags, duelApps } from "./render";
+import { browserFlags, DUEL_APP, duelApps } from "./render";
 import type { DuelSettings } from "./settings";
 
 export type { DuelSettings } from "./settings";
@@ -36,8 +42,17 @@ export class DuelHost extends pulumi.ComponentResource {
     const pm2Bin = "/opt/hostform/pm2/lib/node_modules/pm2/bin/pm2";
     const workspace = `${host.home}/hyperscape`;
     const local = s.database.mode === "local";
+    const revision = { node: `${s.node.source} ${s.node.version}`, app: s.app };
 
-    const { media, all: browser } = browserResources(name, { connection, browser: s.browser, packages: ["ffmpeg", "xvfb"] }, after);
+    const { media, all: browser } = browserResources(name, { connection, browser: s.browser, packages: ["ffmpeg", "xvfb"], machine: host.facts.observed.apply((f) => f.arch) }, after);
+    // The seeds' runtime: bun from the npm registry, for the host's CPU.
+    const bun = s.app.runtime === "bun" ? [new Step(`${name}-bun`, {
+      connection, title: `bun ${s.app.bunVersion}`,
+      check: bunCheck(s.app.bunVersion),
+      run: host.facts.observed.apply((f) => bunInstall(s.app.bunVersion, f.arch, s.node.registry)),
+      triggers: s.app.bunVersion,
+    }, after)] : [];
+    const pgCluster = host.facts.observed.apply((f) => pgForFacts(f));
 
     // The guide's ecosystem reads /tmp/hyperscape-secrets.env; /tmp is emptied at boot, so a
     // canonical copy outside /tmp is restored before PM2 starts (a unit, or onstart.sh).
@@ -46,21 +61,23 @@ export class DuelHost extends pulumi.ComponentResource {
 
     const d = s.database;
     const db: pulumi.Resource[] = local
-      ? [localPostgres(name, { connection, flavor: args.flavor, user: d.user, database: d.database, password: args.databasePassword ?? "" }, { ...after, parent: this })]
+      ? [localPostgres(name, { connection, flavor: args.flavor, user: d.user, database: d.database, password: args.databasePassword ?? "", cluster: pgCluster }, { ...after, parent: this })]
       : [postgresClient(name, connection, after)];
 
-    const apps = duelApps({
-      cwd: workspace, secretsFile: s.secretsPath, display: s.display,
-      env: {
-        PORT: String(s.serverPort), DUEL_DATABASE_MODE: s.database.mode, USE_LOCAL_POSTGRES: String(s.database.useLocalPostgres),
-        POSTGRES_POOL_MAX: String(s.poolMax), STREAM_PLATFORMS: s.platforms.join(","), CHROME_FLAGS: browserFlags(s.angle).join(" "),
-      },
-    });
+    const env = {
+      PORT: String(s.serverPort), DUEL_DATABASE_MODE: s.database.mode, USE_LOCAL_POSTGRES: String(s.database.useLocalPostgres),
+      POSTGRES_POOL_MAX: String(s.poolMax), STREAM_PLATFORMS: s.platforms.join(","), CHROME_FLAGS: browserFlags(s.angle).join(" "),
+      ...STREAMING_DUEL,
+    };
+    const apps = duelApps({ cwd: workspace, secretsFile: s.secretsPath, display: s.display, env, ...startCommand(s.app) });
+    const repoEcosystem = s.app.ecosystem === "repository"
+      ? renderRepoEcosystem({ file: `${workspace}/${s.app.ecosystemFile}`, cwd: workspace, app: apps[0].name, env: { ...env, DISPLAY: s.display }, secretsFile: s.secretsPath })
+      : undefined;
     const init = bootResources(name, {
       host, pm2Bin,
       secrets: { canonical: s.secretsCanonical, runtime: s.secretsPath, unit: "hyperscape-secrets.service", dependsOn: [canonical, runtime] },
       xvfb: { display: s.display, screen: s.screen, dependsOn: [media] },
-      ...(local ? { localPostgres: PG } : {}),
+      ...(local ? { localPostgres: pgCluster } : {}),
       onstartDependsOn: db,
     }, this);
     const boot: pulumi.Resource[] = [canonical, runtime, ...init.resources];
@@ -69,16 +86,29 @@ export class DuelHost extends pulumi.ComponentResource {
       connection, title: `duel server at ${s.ref}`,
       // Migrations run in both modes: against the local cluster or the remote database.
       ...codeScripts(s, host, workspace, pm2Bin, true),
-      triggers: { repo: s.repo, ref: s.ref },
-    }, { ...parent, dependsOn: [...host.ready, ...boot, ...db] });
+      // A new runtime or command rebuilds the checkout and restarts the server into it.
+      triggers: { repo: s.repo, ref: s.ref, ...revision },
+    }, { ...parent, dependsOn: [...host.ready, ...boot, ...db, ...bun] });
 
+    // A new environment reaches the server the way new code does: through its graceful restart.
+    const restart = gracefulRestartScript(restartArgs(codeArgs(s, host, workspace, pm2Bin, true))) + "graceful_restart\n";
     const pm2 = new Pm2SystemdUnit(`${name}-pm2`, {
-      host, version: s.pm2Version, apps, requires: init.pm2Requires,
+      host, version: s.pm2Version, apps, requires: init.pm2Requires, revision: JSON.stringify(revision),
+      ...(repoEcosystem !== undefined ? { ecosystemText: repoEcosystem } : {}),
+      environment: runtime.sha256, reloadCommands: { [DUEL_APP]: restart },
       dependsOn: [code, ...browser, ...boot],
     }, parent);
+    const pm2Home = { user: s.appUser, home: host.home, pm2Bin, nodeBinDir: host.nodeBinDir };
+    new Step(`${name}-streaming-duel`, {
+      connection, title: `${apps[0].name} runs with STREAMING_DUEL_ENABLED=true`,
+      check: streamingDuelCheck(pm2Home, apps[0].name),
+      run: streamingDuelRun(pm2Home, apps[0].name, pm2.ecosystemPath),
+      triggers: pm2.apps.appliedAt,
+    }, { ...parent, dependsOn: [pm2] });
 
     new Health(`${name}-health`, {
       connection, timeoutSeconds: s.healthTimeoutSeconds,
+      secretValues: pulumi.output(args.secrets).apply((v) => Object.values(v)),
       checks: [
         { name: "server", url: `http://127.0.0.1:${s.serverPort}/health`, status: 200, app: "duel-arena" },
         { name: "streaming", url: `http://127.0.0.1:${s.serverPort}/streaming/state`, status: 200, app: "duel-arena" },
@@ -94,10 +124,16 @@ export class DuelHost extends pulumi.ComponentResource {
   }
 }
 
-function codeScripts(s: DuelSettings, host: VmHost, workspace: string, pm2Bin: string, migrate: boolean) {
-  const a = {
-    user: s.appUser, home: host.home, nodeBinDir: host.nodeBinDir, repo: s.repo, ref: s.ref, workspace, secretsFile: s.secretsPath,
-    migrate, serverPort: s.serverPort, pm2Bin, gracefulTimeoutSeconds: s.gracefulTimeoutSeconds,
+function codeArgs(s: DuelSettings, host: VmHost, workspace: string, pm2Bin: string, migrate: boolean): DuelCodeArgs {
+  const check = s.app.ecosystem === "repository" ? repoEcosystemCheck(s.app.ecosystemFile, DUEL_APP, `${host.nodeBinDir}/node`) : "";
+  return {
+    user: s.appUser, home: host.home, nodeBinDir: host.nodeBinDir, repo: s.repo, ref: s.ref, workspace, secretsFile: s.secretsCanonical,
+    prepare: check + appCommandsScript(s.app, migrate), serverPort: s.serverPort, pm2Bin, gracefulTimeoutSeconds: s.gracefulTimeoutSeconds, healthTimeoutSeconds: s.healthTimeoutSeconds,
+    ecosystemPath: ecosystemPathOf(host.home), app: DUEL_APP,
   };
+}
+
+function codeScripts(s: DuelSettings, host: VmHost, workspace: string, pm2Bin: string, migrate: boolean) {
+  const a = codeArgs(s, host, workspace, pm2Bin, migrate);
   return { check: duelCodeCheck(a), run: duelCodeRun(a) };
 }

@@ -31,6 +31,9 @@ export interface DuelAppsArgs {
 /** Names whose values belong in the secrets file, never in the ecosystem file. */
 const SECRET_NAME = /SECRET|TOKEN|PASSWORD|KEY|CODE|^DATABASE_URL$/;
 
+/** The guide's PM2 app name. */
+export const DUEL_APP = "duel-arena";
+
 /** The guide's `duel-arena` app, with the graceful-restart API's restart settings. */
 export function duelApps(a: DuelAppsArgs): Pm2App[] {
   const p = new Problems();
@@ -42,7 +45,7 @@ export function duelApps(a: DuelAppsArgs): Pm2App[] {
   }
   p.done("duelApps");
   return [{
-    name: "duel-arena",
+    name: DUEL_APP,
     cwd: a.cwd,
     // The guide runs `bun run start`; hostform's stand-in server runs on Node, hence npm.
     script: a.script ?? "npm",

@@ -4,9 +4,10 @@
  * its secrets imply (database mode, pool size, stream platforms), into settings. Secret values
  * are read only to detect those; problems name the key and never show a value.
  */
-import { NODE_DEFAULTS, type NodeRuntime } from "../../blocks/base/node";
+import { NODE_DEFAULTS, type NodeRuntime, nodeSettings } from "../../blocks/base/node";
 import { PM2_VERSION } from "../../blocks/pm2/pm2";
-import { type Problems, settingsReader } from "../../blocks/validate";
+import { checkKnownKeys, isPlainPath, isPort, type Problems, settingsReader, show } from "../../blocks/validate";
+import { APP_DEFAULTS, type DuelAppSettings, duelAppSettings } from "./app";
 import { type DatabaseMode, databaseMode, DuelConfigError, enabledPlatforms, type Platform, poolMax } from "./detect";
 
 /** Every setting of the duel stack. */
@@ -15,6 +16,8 @@ export interface DuelSettings {
   readonly ref: string;
   readonly appUser: string;
   readonly node: NodeRuntime;
+  /** The app's runtime, commands and ecosystem file (app.ts). */
+  readonly app: DuelAppSettings;
   readonly pm2Version: string;
   readonly secretsPath: string;
   readonly secretsCanonical: string;
@@ -39,6 +42,8 @@ export const DEFAULTS = {
   /** Vast.ai instances run everything as root. */
   appUser: "root",
   node: NODE_DEFAULTS,
+  /** bun, `bun install`/`bun run build`/`bun run migrate`/`bun run start`, the repository's ecosystem.config.cjs (seeds/000, 003). */
+  app: APP_DEFAULTS,
   pm2Version: PM2_VERSION,
   /** Where the guide's ecosystem reads the secrets, and the copy kept outside /tmp. */
   secretsPath: "/tmp/hyperscape-secrets.env",
@@ -57,9 +62,41 @@ export const DEFAULTS = {
   healthTimeoutSeconds: 120,
 } as const;
 
+/** Every key hostform:duel has; any other is a typo. */
+const KEYS = ["repo", "ref", "appUser", "node", "pm2Version", "secretsPath", "secretsCanonical", "display", "screen", "browser", "angle",
+  "serverPort", "externalPorts", "gracefulTimeoutSeconds", "healthTimeoutSeconds", "app"] as const;
+
+/** browser.source ("google" or "debian", never a silent default for a typo) and a Debian package name. */
+function browserSettings(value: unknown, key: string, p: Problems): DuelSettings["browser"] {
+  checkKnownKeys(p, key, value, ["source", "package"]);
+  const b = { ...DEFAULTS.browser, ...(value && typeof value === "object" ? value : {}) } as Record<string, unknown>;
+  if (b.source !== "google" && b.source !== "debian") p.add(`${key}.source must be "google" (Google's repository) or "debian" (a Debian package), got ${show(b.source)}`);
+  if (typeof b.package !== "string" || !/^[a-z0-9][a-z0-9+.-]+$/.test(b.package)) p.add(`${key}.package must be a Debian package name like google-chrome-beta, got ${show(b.package)}`);
+  return { package: String(b.package), source: b.source === "debian" ? "debian" : "google" };
+}
+
+/** The Vast.ai port proxies: name → the host's external port. */
+function portsSettings(value: unknown, key: string, p: Problems): Readonly<Record<string, number>> {
+  const ports = (value ?? DEFAULTS.externalPorts) as Record<string, unknown>;
+  if (typeof ports !== "object" || ports === null || Array.isArray(ports)) {
+    p.add(`${key} must be an object of name: port, like {server: 35143}, got ${show(value)}`);
+    return {};
+  }
+  for (const [name, port] of Object.entries(ports)) {
+    if (!/^[a-z][a-z0-9-]*$/.test(name)) p.add(`${key}.${name}: names must be lowercase letters, digits and -`);
+    if (!isPort(port)) p.add(`${key}.${name} must be a TCP port number, got ${show(port)}`);
+  }
+  return ports as Record<string, number>;
+}
+
 /** hostform:duel, every key defaulting to DEFAULTS, with what `secrets` (plain, never shown) implies. */
 export function duelSettings(v: Record<string, unknown>, secrets: Readonly<Record<string, string>>, p: Problems): DuelSettings {
-  const { k, str, int } = settingsReader("hostform:duel", v, p);
+  const { k, str, int, repo, ref } = settingsReader("hostform:duel", v, p);
+  const path = (name: "secretsPath" | "secretsCanonical", fallback: string, what: string): string => {
+    const value = v[name] ?? fallback;
+    if (!isPlainPath(value) || String(value).endsWith("/")) p.add(`${k(name)} must be ${what}, got ${show(value)}`);
+    return String(value);
+  };
   const detected = (() => {
     try {
       const database = databaseMode(secrets);
@@ -74,29 +111,35 @@ export function duelSettings(v: Record<string, unknown>, secrets: Readonly<Recor
     }
   })();
   if (!secrets.ADMIN_CODE) p.add("hostform:duelSecrets.ADMIN_CODE is missing: graceful restarts need it (pulumi config set --secret --path 'duelSecrets.ADMIN_CODE' …)");
-  const browser = (v.browser ?? {}) as Record<string, unknown>;
-  const node = (v.node ?? {}) as Record<string, unknown>;
-  const ports = (v.externalPorts ?? DEFAULTS.externalPorts) as Record<string, number>;
+  checkKnownKeys(p, "hostform:duel", v, KEYS);
+  const node = nodeSettings(v.node, k("node"), p, { re: /^(1[89]|[2-9]\d)\.\d+\.\d+$/, what: "an exact Node.js version, 18 or newer (like 20.20.2)" });
+  const browser = browserSettings(v.browser, k("browser"), p);
+  const externalPorts = portsSettings(v.externalPorts, k("externalPorts"), p);
   const settings: DuelSettings = {
-    repo: str("repo", undefined, /^(\/|https:\/\/|ssh:\/\/|git@)[^\s'"]+$/, "the duel server's git remote"),
-    ref: str("ref", DEFAULTS.ref, /^[A-Za-z0-9._\/-]+$/, "a branch or tag name"),
-    appUser: str("appUser", DEFAULTS.appUser, /^[a-z_][a-z0-9_-]*$/, "a user name"),
-    node: { ...DEFAULTS.node, ...(node as Partial<NodeRuntime>) },
+    repo: repo("repo", "the duel server's git remote"),
+    ref: ref("ref", DEFAULTS.ref),
+    appUser: str("appUser", DEFAULTS.appUser, /^[a-z_][a-z0-9_-]{0,31}$/, "a user name"),
+    node,
+    app: duelAppSettings(v.app, p),
     pm2Version: str("pm2Version", DEFAULTS.pm2Version, /^\d+\.\d+\.\d+$/, "an exact pm2 version"),
-    secretsPath: str("secretsPath", DEFAULTS.secretsPath, /^\/[A-Za-z0-9._\/-]+$/, "an absolute path"),
-    secretsCanonical: str("secretsCanonical", DEFAULTS.secretsCanonical, /^\/[A-Za-z0-9._\/-]+$/, "an absolute path outside /tmp"),
+    secretsPath: path("secretsPath", DEFAULTS.secretsPath, "an absolute file path of [A-Za-z0-9._+@/-]"),
+    secretsCanonical: path("secretsCanonical", DEFAULTS.secretsCanonical, "an absolute file path of [A-Za-z0-9._+@/-] outside /tmp"),
     display: str("display", DEFAULTS.display, /^:\d+$/, 'an X display like ":99"'),
     screen: str("screen", DEFAULTS.screen, /^\d+x\d+x\d+$/, 'a WIDTHxHEIGHTxDEPTH screen like "1920x1080x24"'),
-    browser: { package: String(browser.package ?? DEFAULTS.browser.package), source: browser.source === "debian" ? "debian" : "google" },
+    browser,
     angle: str("angle", DEFAULTS.angle, /^(angle|vulkan)$/, '"angle" (default) or "vulkan" (opt-in)') as "angle" | "vulkan",
     serverPort: int("serverPort", DEFAULTS.serverPort, 1, 65535),
-    externalPorts: ports,
+    externalPorts,
     database: detected?.database ?? { mode: "remote", host: "", port: 5432, database: "", user: "", useLocalPostgres: false },
     poolMax: detected?.poolMax ?? 20,
     platforms: detected?.platforms ?? [],
     gracefulTimeoutSeconds: int("gracefulTimeoutSeconds", DEFAULTS.gracefulTimeoutSeconds, 10, 7200),
     healthTimeoutSeconds: int("healthTimeoutSeconds", DEFAULTS.healthTimeoutSeconds, 5, 1800),
   };
-  if (settings.secretsCanonical.startsWith("/tmp/")) p.add(`${k("secretsCanonical")} must be outside /tmp: /tmp is emptied at boot`);
+  // The kept copy is root's (root reads the secrets from it): nowhere another user can write or empties at boot.
+  if (/^\/(tmp|var\/tmp|dev\/shm|run\/user|home)\//.test(settings.secretsCanonical)) {
+    p.add(`${k("secretsCanonical")} must be in a folder only root writes, like /etc/hostform (not /tmp, /var/tmp, /dev/shm or a home), got ${show(settings.secretsCanonical)}`);
+  }
+  if (settings.secretsPath === settings.secretsCanonical) p.add(`${k("secretsPath")} must differ from secretsCanonical: one is the app's copy, the other root's`);
   return settings;
 }

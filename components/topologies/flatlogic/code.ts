@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CHECKOUT, deployedCheck, gitPrelude, RECORD_DEPLOYED } from "../../blocks/git/checkout";
 import { script } from "../../host/quote";
-import { pm2As } from "../../host/kinds/pm2";
+import { reloadFromEcosystem } from "../../blocks/pm2/pm2";
 import { Step } from "../../host/resources";
 import type { VmHost } from "../../blocks/base/vmhost";
 
@@ -9,7 +9,7 @@ export interface AppCodeArgs {
   readonly host: VmHost;
   /** Git remote the host pulls from (a URL, or a path on the host). */
   readonly repo: string;
-  /** Branch or tag to deploy. */
+  /** Branch, tag or full commit sha to deploy. */
   readonly ref: string;
   /** The executor workspace: a checkout of the repository. */
   readonly workspace: string;
@@ -21,6 +21,8 @@ export interface AppCodeArgs {
   readonly pin?: string;
   /** pm2, to switch frontend-dev to a new release. */
   readonly pm2Bin: string;
+  /** The PM2 apps that run from the workspace: reloaded when it moves to another commit. */
+  readonly workspaceApps: readonly string[];
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -42,7 +44,7 @@ export class AppCode extends pulumi.ComponentResource {
     const parent = { parent: this };
     this.frontendDir = `${args.releasesDir}/current/frontend`;
     const pre = gitPrelude({ user: h.appUser, home: h.home, nodeBinDir: h.nodeBinDir, workspace: args.workspace, repo: args.repo, ref: args.ref }, { rel: args.releasesDir });
-    const pm2 = (cmd: string) => pm2As({ user: h.appUser, home: h.home, pm2Bin: args.pm2Bin, nodeBinDir: h.nodeBinDir }, cmd);
+    const pm2Home = { user: h.appUser, home: h.home, pm2Bin: args.pm2Bin, nodeBinDir: h.nodeBinDir };
 
     this.workspace = new Step(`${name}-workspace`, {
       connection: h.connection,
@@ -51,14 +53,7 @@ export class AppCode extends pulumi.ComponentResource {
       run: pre + CHECKOUT + `for d in backend telemetry; do
   if [ -f "$ws/$d/package-lock.json" ]; then (cd "$ws/$d" && as_user npm ci --no-audit --no-fund --loglevel=error >/dev/null); fi
 done
-pid=$(cat ${h.home}/.pm2/pm2.pid 2>/dev/null || :)
-if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-  for app in backend-dev fl-telemetry; do
-    if ${pm2(`describe "$app"`)} >/dev/null 2>&1; then ${pm2(`reload "$app" --update-env`)} >/dev/null; fi
-  done
-  ${pm2("save --force")} >/dev/null
-fi
-` + RECORD_DEPLOYED,
+` + reloadFromEcosystem(pm2Home, args.workspaceApps) + RECORD_DEPLOYED,
       triggers: { repo: args.repo, ref: args.ref },
     }, { ...parent, dependsOn: [...h.ready, ...(args.dependsOn ?? [])] });
 
@@ -72,31 +67,30 @@ target=$({ ls -1d "$rel"/*-"\${sha:0:12}" 2>/dev/null || :; } | sort | tail -n 1
 `;
     // A refresh reads this check before the workspace step runs, so it looks for the release of the
     // remote's commit; the run builds from the workspace, which the workspace step has just updated.
-    const remoteSha = `g ls-remote "$repo" "$ref" | awk 'NR==1 {print $1}'`;
+    const remoteSha = `resolve_ref | cut -d ' ' -f 1`;
     const headSha = `g -C "$ws" rev-parse HEAD 2>/dev/null`;
     this.release = new Step(`${name}-release`, {
       connection: h.connection,
       title: "frontend release",
       check: pre + target(remoteSha, 1) + `[ -n "$target" ] && test -f "$target/frontend/.hostform-release" && test "$(readlink "$rel/current")" = "$target"
 `,
-      run: pre + target(headSha, 3) + (args.pin ? "" : `if [ -z "$target" ] || [ ! -f "$target/frontend/.hostform-release" ]; then
+      // Everything in the releases folder is the app user's: it acts there, root only reads.
+      run: pre + `hf_walk "$rel" || hf_refuse "$rel"
+` + target(headSha, 3) + (args.pin ? "" : `if [ -z "$target" ] || [ ! -f "$target/frontend/.hostform-release" ]; then
+  # A build cut short (killed, rebooted) is never used, and never kept in place of a good release.
+  if [ -n "$target" ]; then as_user rm -rf -- "$target"; fi
   target="$rel/$(date -u +%Y%m%d%H%M%S)-\${sha:0:12}"
-  install -d -o "$u" -g "$u" "$rel" "$target"
+  as_user mkdir -p -- "$target"
   g -C "$ws" archive HEAD frontend | as_user tar -x -C "$target"
   for f in ${ENV_FILES.join(" ")}; do if [ -f "$ws/frontend/$f" ]; then as_user cp -p "$ws/frontend/$f" "$target/frontend/"; fi; done
   (cd "$target/frontend" && as_user npm ci --no-audit --no-fund --loglevel=error >/dev/null && as_user npm run build >/dev/null)
-  rm -rf -- "$target/frontend/.next" "$target/frontend/.turbo" "$target/frontend/build/cache"
+  as_user rm -rf -- "$target/frontend/.next" "$target/frontend/.turbo" "$target/frontend/build/cache"
   as_user touch "$target/frontend/.hostform-release"
 fi
-`) + `as_user ln -sfn "$target" "$rel/current.new" && mv -T "$rel/current.new" "$rel/current"
-pid=$(cat ${h.home}/.pm2/pm2.pid 2>/dev/null || :)
-if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ${pm2("describe frontend-dev")} >/dev/null 2>&1; then
-  ${pm2("restart frontend-dev --update-env")} >/dev/null
-  ${pm2("save --force")} >/dev/null
-fi
-active=$(basename "$target")
+`) + `as_user ln -sfn "$target" "$rel/current.new" && as_user mv -T -- "$rel/current.new" "$rel/current"
+` + reloadFromEcosystem(pm2Home, ["frontend-dev"]) + `active=$(basename "$target")
 ls -1 "$rel" | { grep -E '^[0-9]{14}-[0-9a-f]{12}$' || :; } | sort -r | tail -n +${args.keep + 1} | while read -r old; do
-  if [ "$old" != "$active" ]; then rm -rf -- "\${rel:?}/$old"; fi
+  if [ "$old" != "$active" ]; then as_user rm -rf -- "\${rel:?}/$old"; fi
 done
 `,
       triggers: { ref: args.ref, pin: args.pin ?? null, keep: args.keep },

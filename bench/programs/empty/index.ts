@@ -1,0 +1,2 @@
+// Nothing: `preview --refresh` of this stack is what the engine costs before any resource.
+export {};

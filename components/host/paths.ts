@@ -1,0 +1,72 @@
+/**
+ * Paths that root must not be tricked through. hostform runs as root on hosts whose apps run as
+ * another user (`ubuntu`), and that user can rename, replace or link anything inside a directory
+ * it can write. So before root touches a path, the path is walked one component at a time with
+ * lstat (never following a link that anyone but root could have planted), which tells who else
+ * can write along it: then the action runs as that user (a link it planted gains it nothing), or
+ * is refused with a message naming the link. Shell text only; every caller quotes its values.
+ */
+
+/** The exit status of a refusal, so callers and tests can tell it from other failures. */
+export const REFUSED = 6;
+
+/**
+ * `hf_walk PATH` sets `hf_ctl` to the user other than root who can write a directory on the way
+ * ("" when only root can; everything below such a directory is that user's to swap), and `hf_type`
+ * to the last component's type ("absent" when it, or a directory above it, does not exist yet).
+ * It returns 1 with `hf_why` set when the path goes through a link that is not root's own in a
+ * directory only root can write, ends in a link, meets an owner that is neither root nor that user,
+ * or a directory that a group or everyone can write (without the sticky bit of /tmp).
+ * Root's own links in root's directories (/var/run → /run) are resolved and walked again.
+ *
+ * `hf_as SCRIPT [ARGS…]` runs SCRIPT with bash as `hf_ctl` (through runuser) or as root when the
+ * path is root's alone; stdin is passed through.
+ */
+export const PATH_GUARD = `hf_walk() {
+  local rest=\${1#/} cur="" seg info type owner mode group hops=0 open=""
+  hf_ctl=""; hf_type=directory; hf_why=""
+  while [ -n "$rest" ]; do
+    seg=\${rest%%/*}
+    if [ "$seg" = "$rest" ]; then rest=""; else rest=\${rest#*/}; fi
+    case "$seg" in
+      ""|.) continue ;;
+      ..) hf_why="$1 has a .. component"; return 1 ;;
+    esac
+    cur="$cur/$seg"
+    if ! info=$(stat -c '%F|%U|%a|%G' -- "$cur" 2>/dev/null); then hf_type=absent; return 0; fi
+    IFS='|' read -r type owner mode group <<<"$info"
+    if [ "$owner" != root ] && [ -n "$hf_ctl" ] && [ "$owner" != "$hf_ctl" ]; then
+      hf_why="$cur is owned by $owner, inside a directory that $hf_ctl can write: hostform does not act through it"; return 1
+    fi
+    if [ "$type" = "symbolic link" ]; then
+      if [ "$owner" != root ] || [ -n "$hf_ctl" ] || [ -n "$open" ] || [ -z "$rest" ]; then
+        hf_why="$cur is a symbolic link (to $(readlink -- "$cur"), owned by $owner)"
+        if [ -n "$hf_ctl" ]; then hf_why="$hf_why in a directory that $hf_ctl can write"; fi
+        hf_why="$hf_why: hostform does not follow it; remove the link (put the real file or directory back) and run up again"
+        return 1
+      fi
+      hops=$((hops + 1))
+      if [ "$hops" -gt 40 ]; then hf_why="$1: too many levels of symbolic links"; return 1; fi
+      if ! seg=$(readlink -f -- "$cur"); then hf_why="$cur is a link that does not resolve"; return 1; fi
+      rest="\${seg#/}\${rest:+/$rest}"; cur=""
+      continue
+    fi
+    if [ -z "$rest" ]; then hf_type=$type; return 0; fi
+    if [ "$type" != directory ]; then hf_why="$cur is a $type, not a directory"; return 1; fi
+    if [ "$owner" != root ]; then hf_ctl=$owner; fi
+    open=""
+    if (( 8#$mode & 8#1000 )); then
+      if (( 8#$mode & 8#002 )); then open=yes; fi
+    elif (( 8#$mode & 8#002 )); then
+      hf_why="$cur can be written by everyone (mode $mode, no sticky bit): hostform does not act below it"; return 1
+    elif (( 8#$mode & 8#020 )) && [ "$group" != root ]; then
+      hf_why="$cur can be written by the group $group (mode $mode): hostform does not act below it"; return 1
+    fi
+  done
+}
+hf_as() {
+  local body=$1; shift
+  if [ -z "$hf_ctl" ]; then bash -c "$body" hf "$@"; else (cd / && runuser -u "$hf_ctl" -- bash -c "$body" hf "$@"); fi
+}
+hf_refuse() { echo "hostform: refusing $1: $hf_why" >&2; exit ${REFUSED}; }
+`;

@@ -1,0 +1,111 @@
+/**
+ * The duel server's restart, used for new code and for a new environment alike: through the
+ * graceful restart API of seeds/003 while it serves (never a hard restart during a duel), then
+ * started from the ecosystem file so the new process has the environment the files hold.
+ */
+import { ENV_VALUE_SH } from "../../host/envfile";
+import { type Pm2Home, pm2As } from "../../host/kinds/pm2";
+import { script, sh } from "../../host/quote";
+
+export interface GracefulRestartArgs {
+  readonly pm2: Pm2Home;
+  readonly ecosystemPath: string;
+  /** The PM2 app ("duel-arena"). */
+  readonly app: string;
+  readonly serverPort: number;
+  /** How long the running duel may take to end (gracefulTimeoutSeconds). */
+  readonly gracefulTimeoutSeconds: number;
+  /** How long the new process may take to answer /health with 200. */
+  readonly healthTimeoutSeconds: number;
+  /** The secrets file: ADMIN_CODE when the running server's environment has none. */
+  readonly secretsFile: string;
+  /** A file whose content /health reports as `version` once the new code runs (the checkout's VERSION). */
+  readonly versionFile?: string;
+}
+
+/**
+ * Node, as the app user: waits on PM2's event bus for the app's exit, then stops it at once. PM2
+ * would otherwise start it again after its restart delay with the environment it kept from the
+ * last start; `pm2 stop` cancels that pending restart. Prints "ready", then "stopped".
+ */
+export const CATCH_EXIT_JS = `"use strict";
+const [mod, app, seconds] = process.argv.slice(1);
+const pm2 = require(mod);
+const done = (text, code) => { console.log(text); process.exit(code); };
+setTimeout(() => done("timeout", 5), Number(seconds) * 1000);
+pm2.connect((err) => {
+  if (err) return done("cannot reach PM2: " + err.message, 3);
+  pm2.launchBus((err2, bus) => {
+    if (err2) return done("cannot watch PM2: " + err2.message, 3);
+    bus.on("process:event", (e) => {
+      if (e.event !== "exit" || !e.process || e.process.name !== app) return;
+      pm2.stop(app, (err3) => done(err3 ? "cannot stop after the exit: " + err3.message : "stopped", err3 ? 3 : 0));
+    });
+    console.log("ready");
+  });
+});
+`;
+
+/**
+ * Bash defining `graceful_restart` (callers run it under set -euo pipefail). Returns when the new
+ * process answers /health with 200 (and reports the version file's content), or when PM2 does not
+ * run the app at all (nothing runs old code; the PM2 resource starts it). Exits 4 when the restart
+ * is refused, 5 when the duel did not end in time, 6 when the new process is not healthy in time.
+ */
+export function gracefulRestartScript(a: GracefulRestartArgs): string {
+  const h = a.pm2;
+  const pm2Module = h.pm2Bin.replace(/\/bin\/pm2$/, "");
+  const p2 = (args: string) => pm2As(h, args);
+  return ENV_VALUE_SH + script`graceful_restart() {
+  local app=${a.app} base=${`http://127.0.0.1:${a.serverPort}`} eco=${a.ecosystemPath} secrets=${a.secretsFile}
+  local timeout=${a.gracefulTimeoutSeconds} htimeout=${a.healthTimeoutSeconds} version_file=${a.versionFile ?? ""}
+  local daemon srv health admin code watch out s v want deadline
+  daemon=$(cat ${`${h.home}/.pm2/pm2.pid`} 2>/dev/null || :)
+` + `  if [ -z "$daemon" ] || ! kill -0 "$daemon" 2>/dev/null || ! ${p2('describe "$app"')} >/dev/null 2>&1; then
+    echo "$app does not run under PM2: nothing to restart" >&2
+    return 0
+  fi
+  srv=$(${p2('pid "$app"')} | tail -n 1)
+  health=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$base/health" || :)
+  if [ "$health" = 200 ] && [ -n "$srv" ] && [ "$srv" != 0 ]; then
+    # The code the running server checks is the one in its own environment: after a rotation the
+    # secrets file already holds the next one.
+    admin=$(tr '\\0' '\\n' < "/proc/$srv/environ" | sed -n '/^ADMIN_CODE=/{s///p;q}')
+    if [ -z "$admin" ]; then admin=$(env_value "$secrets" ADMIN_CODE || :); fi
+    out=$(mktemp)
+    runuser -u ${sh(h.user)} -- env PM2_HOME=${sh(`${h.home}/.pm2`)} PATH=${sh(h.nodeBinDir)}:/usr/local/bin:/usr/bin:/bin ${sh(`${h.nodeBinDir}/node`)} -e ${sh(CATCH_EXIT_JS, true)} ${sh(pm2Module)} "$app" "$timeout" >"$out" 2>&1 &
+    watch=$!
+    for _ in $(seq 1 150); do if grep -q '^ready$' "$out" || ! kill -0 "$watch" 2>/dev/null; then break; fi; sleep 0.2; done
+    if ! grep -q '^ready$' "$out"; then kill "$watch" 2>/dev/null || :; echo "cannot watch PM2 for the restart: $(tail -n 3 "$out")" >&2; rm -f -- "$out"; exit 4; fi
+    code=$(printf 'x-admin-code: %s\\n' "$admin" | curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST -H @- "$base/admin/graceful-restart" || :)
+    case "$code" in
+      200) ;;
+      401) kill "$watch" 2>/dev/null || :; rm -f -- "$out"; echo "graceful restart refused (401): the server did not accept the ADMIN_CODE of its own environment nor the one in $secrets" >&2; exit 4 ;;
+      *) kill "$watch" 2>/dev/null || :; rm -f -- "$out"; echo "graceful restart request failed (HTTP \${code:-none})" >&2; exit 4 ;;
+    esac
+    if ! wait "$watch"; then
+      s=$(printf 'x-admin-code: %s\\n' "$admin" | curl -s --max-time 5 -H @- "$base/admin/restart-status" || :)
+      v=$({ curl -s --max-time 5 "$base/health" || :; } | sed -n 's/.*"version":"\\([^"]*\\)".*/\\1/p')
+      echo "graceful restart did not finish within \${timeout} s (last status: \${s:-no answer}; $(tail -n 1 "$out")); the duel server still runs version \${v:-unknown}" >&2
+      rm -f -- "$out"
+      exit 5
+    fi
+    rm -f -- "$out"
+  fi
+  # Started from the ecosystem file: the new process gets the environment the files hold now.
+  ${p2('startOrReload "$eco" --only "$app" --update-env')} >/dev/null
+  ${p2("save --force")} >/dev/null
+  want=""; if [ -n "$version_file" ] && [ -f "$version_file" ]; then want=$(runuser -u ${sh(h.user)} -- cat -- "$version_file"); fi
+  deadline=$(( $(date +%s) + htimeout ))
+  while :; do
+    v=$({ curl -s -w '\\n%{http_code}' --max-time 5 "$base/health" || :; } | tr -d '\\r')
+    if [ "$(printf '%s' "$v" | tail -n 1)" = 200 ] && { [ -z "$want" ] || printf '%s' "$v" | grep -qF "\\"version\\":\\"$want\\""; }; then return 0; fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      echo "after the restart, $base/health did not answer 200\${want:+ with version $want} within \${htimeout} s (last: $(printf '%s' "$v" | tail -n 1))" >&2
+      exit 6
+    fi
+    sleep 2
+  done
+}
+`;
+}

@@ -1,0 +1,95 @@
+import * as pulumi from "@pulumi/pulumi";
+import { npmTool } from "../../blocks/base/npm-tool";
+import { VmHost } from "../../blocks/base/vmhost";
+import { agentUnitName, agentUnits, unitsActiveCheck } from "../../blocks/init/agents";
+import { logrotate } from "../../blocks/logrotate/logrotate";
+import { Pm2SystemdUnit } from "../../blocks/pm2/pm2";
+import { pm2Workers, workersCheck } from "../../blocks/pm2/workers";
+import { SecretsFile } from "../../blocks/secrets/secrets-file";
+import { File, Health, Step } from "../../host/resources";
+import type { Connection } from "../../host/ssh";
+import { metahumanCodeCheck, metahumanCodeRun } from "./code";
+import { metahumanApps, renderStopScript, STOP_COMMAND, WEB_APP } from "./render";
+import type { MetahumanSettings } from "./settings";
+
+export interface MetahumanHostArgs {
+  readonly connection: pulumi.Input<Connection>;
+  readonly flavor: "systemd";
+  readonly address: string;
+  readonly settings: MetahumanSettings;
+  /** Secrets for the web app and the agents (API keys, CLOUDFLARE_TUNNEL_TOKEN…); may be empty. */
+  readonly env: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** MetaHuman OS (seeds/002): the web app clustered under PM2, its agents outside PM2 as units. */
+export class MetahumanHost extends pulumi.ComponentResource {
+  readonly urls: Record<string, string>;
+  /** Each enabled agent's state as last read: "active", or what it is instead ("(optional)" when it may be). */
+  readonly agents: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: MetahumanHostArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hostform:metahuman:MetahumanHost", name, {}, opts);
+    const s = args.settings;
+    const connection = args.connection;
+    const parent = { parent: this };
+    const host = new VmHost(`${name}-vm`, { connection, flavor: args.flavor, appUser: s.appUser, node: s.node }, parent);
+    const pm2Bin = "/opt/hostform/pm2/lib/node_modules/pm2/bin/pm2";
+    const pnpm = npmTool(`${name}-pnpm`, { host, pkg: "pnpm", version: s.pnpmVersion, bin: "bin/pnpm.cjs" }, parent);
+    const env = new SecretsFile(`${name}-env`, { connection, path: `${host.home}/metahuman.env`, values: args.env, owner: s.appUser }, { ...parent, dependsOn: host.ready });
+    const units = s.agents.map((a) => agentUnitName("metahuman", a.name));
+
+    const code = new Step(`${name}-code`, {
+      connection, title: `MetaHuman OS at ${s.commit ?? s.ref}`,
+      ...codeScripts(s, host.home, host.nodeBinDir, pm2Bin, units),
+      triggers: { repo: s.repo, ref: s.ref, commit: s.commit ?? null },
+    }, { ...parent, dependsOn: [...host.ready, pnpm, env] });
+
+    const apps = metahumanApps(s, s.checkout, env.path);
+    const pm2 = new Pm2SystemdUnit(`${name}-pm2`, { host, version: s.pm2Version, apps, revision: `${s.ref}@${s.commit ?? "newest"}`, dependsOn: [code] }, parent);
+    const workers = pm2Workers(name, { host, pm2Bin, app: WEB_APP, instances: s.instances }, { ...parent, dependsOn: [pm2] });
+    const agents = agentUnits(name, {
+      host, agents: s.agents, prefix: "metahuman", workingDirectory: s.checkout, env: { NODE_ENV: s.nodeEnv }, envFile: env.path, system: "MetaHuman OS",
+    }, { ...parent, dependsOn: [code, env] });
+
+    new File(`${name}-stop`, {
+      connection, path: STOP_COMMAND, mode: "0755",
+      content: renderStopScript({ user: s.appUser, home: host.home, pm2Bin, nodeBinDir: host.nodeBinDir, units }),
+    }, { ...parent, dependsOn: host.ready });
+    logrotate(name, {
+      host, file: "metahuman-pm2", user: s.appUser, keep: s.logRotate.keep, period: s.logRotate.period,
+      ...(s.logRotate.maxSize ? { maxSize: s.logRotate.maxSize } : {}),
+      paths: [`${host.home}/.pm2/pm2.log`, `${host.home}/.pm2/logs/*.log`, `${s.checkout}/${s.logDir}/*.log`],
+    }, parent);
+
+    const required = s.agents.filter((a) => !a.optional).map((a) => agentUnitName("metahuman", a.name));
+    const pm2Home = { user: s.appUser, home: host.home, pm2Bin, nodeBinDir: host.nodeBinDir };
+    new Health(`${name}-health`, {
+      connection, timeoutSeconds: s.healthTimeoutSeconds,
+      checks: [{ name: "web", url: `http://127.0.0.1:${s.port}/`, status: 200, app: WEB_APP }],
+      commands: [
+        { name: "web-workers", command: workersCheck({ ...pm2Home, app: WEB_APP, instances: s.instances }) },
+        ...(required.length ? [{ name: "agents", command: unitsActiveCheck(required) }] : []),
+      ],
+      pm2: { ...pm2Home, apps: [WEB_APP] },
+      generation: pulumi.all([code.appliedAt, pm2.ecosystem.appliedAt, pm2.apps.appliedAt, workers.appliedAt, ...Object.values(agents).map((u) => u.appliedAt)]).apply((at) => at.join(" ")),
+    }, { ...parent, dependsOn: [workers, ...Object.values(agents)] });
+
+    // An optional agent that does not run fails nothing; it is said here, on every run.
+    this.agents = pulumi.all(Object.fromEntries(s.agents.map((a) => [a.name, agents[a.name].observed.apply((o) => {
+      if (o === undefined) return "not read yet";
+      if (o.active) return "active";
+      if (a.optional) pulumi.log.warn(`optional agent ${a.name} (${agentUnitName("metahuman", a.name)}) is not running; see: journalctl -u ${agentUnitName("metahuman", a.name)}`, this);
+      return `${o.exists === false ? "missing" : "not running"}${a.optional ? " (optional)" : ""}`;
+    })])));
+    this.urls = { web: `http://${args.address}:${s.port}/`, events: `http://${args.address}:${s.port}/api/stream` };
+    this.registerOutputs({ urls: this.urls, agents: this.agents });
+  }
+}
+
+function codeScripts(s: MetahumanSettings, home: string, nodeBinDir: string, pm2Bin: string, units: string[]) {
+  const a = {
+    user: s.appUser, home, nodeBinDir, repo: s.repo, ref: s.ref, ...(s.commit ? { commit: s.commit } : {}), workspace: s.checkout,
+    cwd: s.cwd, script: s.script, logDir: s.logDir, pm2Bin, app: WEB_APP, units,
+  };
+  return { check: metahumanCodeCheck(a), run: metahumanCodeRun(a) };
+}

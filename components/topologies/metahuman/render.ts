@@ -1,0 +1,80 @@
+/**
+ * Pure renderers of the MetaHuman OS topology (seeds/002): its PM2 app as the plan's
+ * ecosystem.config.js defines it, and the operator's stop command (the plan's bin/stop-pm2).
+ */
+import { pm2As } from "../../host/kinds/pm2";
+import { script } from "../../host/quote";
+import type { Pm2App } from "../../blocks/pm2/render";
+import { checkPaths, isUserName, Problems, show } from "../../blocks/validate";
+import type { WebSettings } from "./settings";
+
+export const WEB_APP = "metahuman-web";
+/** Where the operator's stop command is installed. */
+export const STOP_COMMAND = "/usr/local/sbin/metahuman-stop";
+
+/** The plan's `metahuman-web`, its relative paths resolved against the checkout. */
+export function metahumanApps(w: WebSettings, checkout: string, envFile?: string): Pm2App[] {
+  const logs = `${checkout}/${w.logDir}`;
+  return [{
+    name: WEB_APP,
+    cwd: `${checkout}/${w.cwd}`,
+    script: w.script,
+    instances: w.instances,
+    execMode: w.execMode,
+    env: { NODE_ENV: w.nodeEnv, PORT: String(w.port) },
+    ...(envFile !== undefined ? { envFile } : {}),
+    maxMemoryRestart: w.maxMemoryRestart,
+    minUptime: w.minUptime,
+    maxRestarts: w.maxRestarts,
+    restartDelay: w.restartDelay,
+    logFile: `${logs}/combined.log`,
+    outFile: `${logs}/out.log`,
+    errorFile: `${logs}/error.log`,
+    logDateFormat: w.logDateFormat,
+    mergeLogs: w.mergeLogs,
+    killTimeout: w.killTimeout,
+    listenTimeout: w.listenTimeout,
+    watch: w.watch,
+  }];
+}
+
+export interface StopArgs {
+  readonly user: string;
+  readonly home: string;
+  readonly pm2Bin: string;
+  readonly nodeBinDir: string;
+  /** The agents' units, stopped after the web app. */
+  readonly units: readonly string[];
+}
+
+/**
+ * metahuman-stop: the plan's bin/stop-pm2 for a host hostform manages. The web app leaves PM2
+ * (stop, then delete, unsaved: a reboot resurrects it from the saved list), then every agent's
+ * unit stops; systemd ends each unit's whole control group, which is what the plan's
+ * `pkill -f brain/agents` and `pkill -f scheduler-service` were for. Nothing is changed for good:
+ * drift reports the stop, and the next up (or a reboot) starts everything again.
+ */
+export function renderStopScript(a: StopArgs): string {
+  const p = new Problems();
+  p.check(isUserName(a.user), `user ${show(a.user)} is not a user name`);
+  checkPaths(p, a, ["home", "pm2Bin", "nodeBinDir"]);
+  for (const u of a.units) p.check(/^[A-Za-z0-9@_.:-]+\.service$/.test(u), `units: ${show(u)} is not a service name`);
+  p.done("renderStopScript");
+  return script`#!/bin/bash
+# Written by hostform; changes made on the host are replaced on the next run.
+# Stops MetaHuman OS (the plan's bin/stop-pm2) until the next \`pulumi up\` or reboot.
+set -u
+failed=0
+echo "Stopping MetaHuman OS..."
+pid=$(cat ${`${a.home}/.pm2/pm2.pid`} 2>/dev/null || :)
+if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+  if ` + pm2As(a, script`describe ${WEB_APP}`) + ` >/dev/null 2>&1; then
+    ` + pm2As(a, script`stop ${WEB_APP}`) + ` >/dev/null || { echo "pm2 stop ${WEB_APP} failed" >&2; failed=1; }
+    ` + pm2As(a, script`delete ${WEB_APP}`) + ` >/dev/null || { echo "pm2 delete ${WEB_APP} failed" >&2; failed=1; }
+  fi
+fi
+` + (a.units.length ? script`systemctl stop -- ${a.units} || { echo "stopping the agents failed" >&2; failed=1; }
+` : "") + `if [ "$failed" = 0 ]; then echo "MetaHuman OS stopped (drift reports it; the next up or a reboot starts it again)"; fi
+exit "$failed"
+`;
+}

@@ -1,0 +1,79 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectionOf, hostExec, ROOT, sandbox, summary, TestStack, until } from "./harness";
+
+// Issue 13: the duel fixture shaped like the real repository (bun workspace, core package built
+// before start, its own ecosystem.config.cjs) with the seeds' default app settings.
+const HOST = "rc-duel-bun";
+const ADMIN = `admin-${Math.random().toString(36).slice(2)}-SECRET`;
+const DB_PASSWORD = `pw-${Math.random().toString(36).slice(2)}-SECRET`;
+const health = () => hostExec(HOST, "curl -s localhost:5555/health || :");
+
+describe("real-shaped duel app (bun) on a container host", () => {
+  let stack: TestStack;
+  let repo: sandbox.PublishedRepo;
+
+  beforeAll(async () => {
+    const [h] = await sandbox.up([{ name: HOST, flavor: "container" }]);
+    repo = sandbox.publishRepo(h, path.join(ROOT, "test/fixtures/duel-app-bun"), "/srv/git/duel-bun.git");
+    // A 90 s fight, set in the repository's own ecosystem file: long enough for `up` to install,
+    // build and migrate before it asks for the restart while the duel still runs.
+    const eco = path.join(repo.dir, "ecosystem.config.cjs");
+    writeFileSync(eco, readFileSync(eco, "utf8").replace('STREAMING_DUEL_ENABLED: "true",', 'STREAMING_DUEL_ENABLED: "true",\n      FIGHT_MS: "90000",'));
+    repo.commit("fights of 90 s");
+    stack = new TestStack(ROOT);
+    await stack.init();
+    const c = connectionOf(h);
+    stack.setConfig({
+      "hostform:hosts": [{ name: HOST, flavor: "container", role: "duel", address: c.host, port: c.port, user: c.user, hostKey: c.hostKey, privateKeyPath: c.privateKeyPath }],
+      // No `app` key: the seeds' defaults (bun, its commands, the repository's ecosystem file).
+      "hostform:duel": { repo: repo.remote, node: { source: "npm-registry" }, browser: { source: "debian", package: "chromium" }, externalPorts: { server: 5555 }, gracefulTimeoutSeconds: 120 },
+    });
+    for (const [k, v] of Object.entries({ DATABASE_URL: `postgresql://duel:${DB_PASSWORD}@localhost:5432/duel`, ADMIN_CODE: ADMIN })) {
+      expect((await stack.pulumi("config", "set", "--secret", "--path", `hostform:duelSecrets.${k}`, v)).code).toBe(0);
+    }
+  });
+  afterAll(async () => {
+    await sandbox.down([HOST]);
+    stack?.remove();
+  });
+
+  it("converges with bun: installs, builds the core package, migrates, runs under PM2 from the repository's ecosystem file", async () => {
+    const up = await stack.up();
+    expect(up.code, up.all).toBe(0);
+    expect(JSON.parse(await health())).toMatchObject({ ok: true, version: "1", runtime: "bun 1.4.5" });
+    expect(await hostExec(HOST, "bun --version; readlink -f /usr/local/bin/bun; test -f /root/hyperscape/packages/core/dist/index.js && echo built")).toBe("1.4.5\n/opt/hostform/bun-v1.4.5/bin/bun\nbuilt\n");
+    // PM2's process is bun, started with the environment hostform and the secrets give it.
+    const pid = (await hostExec(HOST, "pm2 pid duel-arena | tail -n 1")).trim();
+    expect(await hostExec(HOST, `tr '\\0' ' ' < /proc/${pid}/cmdline; echo; tr '\\0' '\\n' < /proc/${pid}/environ | grep -E '^(STREAMING_DUEL_ENABLED|DISPLAY|PORT)=' | sort`))
+      .toBe("/usr/local/bin/bun run start \nDISPLAY=:99\nPORT=5555\nSTREAMING_DUEL_ENABLED=true\n");
+    expect(await hostExec(HOST, "grep -c 'require(file)' /root/ecosystem.config.js")).toBe("1\n");
+    expect(await hostExec(HOST, `PGPASSWORD='${DB_PASSWORD}' psql -h localhost -U duel duel -tAc "select count(*) from schema_migrations"`)).toBe("1\n");
+    expect(stack.output).not.toContain("SECRET");
+    expect(Object.keys(summary((await stack.up()).all))).toEqual(["unchanged"]);
+  });
+
+  it("a new version during FIGHTING is rebuilt, and the server restarts only after RESOLUTION", async () => {
+    expect(await until(health, (h) => h.includes('"FIGHTING"'), 150)).toContain('"FIGHTING"');
+    const before = JSON.parse(await health());
+    writeFileSync(path.join(repo.dir, "VERSION"), "2\n");
+    repo.commit("version 2");
+    const up = await stack.up();
+    expect(up.code, up.all).toBe(0);
+    expect(JSON.parse(await health()).version).toBe("2");
+    const lines = (await hostExec(HOST, "cat /root/hyperscape/duel-phases.log")).trim().split("\n").map((l) => l.split(" "));
+    const phases = lines.filter((l) => l[2] === before.version).map((l) => l[3]);
+    const fight = phases.lastIndexOf("FIGHTING");
+    expect(phases.slice(fight)).toEqual(["FIGHTING", "RESOLUTION"]);
+    // The request reached the server while the duel ran: it answered willRestartAfterDuel.
+    expect(await hostExec(HOST, "grep -c 'graceful restart requested in FIGHTING, after the duel' /root/.pm2/logs/duel-arena-out.log")).toBe("1\n");
+    expect(lines.filter((l) => l[2] === "2").length).toBeGreaterThan(0);
+  });
+
+  it("after a container restart onstart.sh brings the bun server back, and nothing drifted", async () => {
+    await sandbox.restart(HOST);
+    expect(await until(health, (h) => h.includes('"ok":true'), 90)).toContain('"version":"2"');
+    expect((await stack.drift()).code).toBe(0);
+  });
+});

@@ -1,0 +1,134 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, parseDocument } from "yaml";
+import { hostExec, ROOT, run, sandbox, TestStack } from "./harness";
+
+// Issue 15: the README's production walk-through, step by step, with a sandbox host standing in
+// for an empty VM: the stack file comes from Pulumi.prod.yaml, the key is pinned with `hosts pin`,
+// `hosts check` reads the host, and the Flatlogic VM converges as user ubuntu through sudo.
+const HOST = "op-prod";
+const SECRET = `jwt-${Math.random().toString(36).slice(2)}-SECRET`;
+
+describe("production walk-through (README, Production) on a sandbox host", () => {
+  const stack = new TestStack(ROOT);
+  let h: sandbox.SandboxHost;
+  let repo: sandbox.PublishedRepo;
+  /** `ssh-keygen -lf` of each host key, on the host's console: "256 SHA256:… root@op-prod (ED25519)". */
+  let consoleLines: string[];
+  const fingerprintOf = (type: string) => consoleLines.find((l) => l.endsWith(`(${type})`))!.split(" ")[1]!;
+  const file = () => readFileSync(stack.configFile, "utf8");
+  const hosts = (...args: string[]) =>
+    run("npm", ["run", "--silent", "hosts", "--", ...args, "--stack", stack.name, "--config-file", stack.configFile], {
+      env: { PULUMI_BACKEND_URL: `file://${stack.backend}`, PULUMI_CONFIG_PASSPHRASE: stack.passphrase },
+    });
+  const pin = (...args: string[]) => hosts("pin", h.address, "--host", "flatlogic-1", ...args);
+
+  beforeAll(async () => {
+    [h] = await sandbox.up([{ name: HOST, flavor: "systemd" }]);
+    repo = sandbox.publishRepo(h, path.join(ROOT, "test/fixtures/flatlogic-app"), "/srv/git/app.git");
+    // An empty VM as clouds hand them out: a login user `ubuntu` with our key (sudo comes in step 6),
+    // and host keys of every type.
+    await hostExec(HOST, [
+      "useradd -m -s /bin/bash ubuntu",
+      "install -d -m 0700 -o ubuntu -g ubuntu /home/ubuntu/.ssh",
+      "install -m 0600 -o ubuntu -g ubuntu /root/.ssh/authorized_keys /home/ubuntu/.ssh/authorized_keys",
+      // The sandbox's sshd serves only its ed25519 key; a cloud image serves all three.
+      "ssh-keygen -A >/dev/null",
+      "printf 'HostKey /etc/ssh/ssh_host_%s_key\\n' ecdsa rsa > /etc/ssh/sshd_config.d/op-more-host-keys.conf",
+      "systemctl reload ssh",
+    ].join(" && "));
+    // sshd re-executes on reload: wait until it answers again.
+    for (let i = 0; i < 50 && (await sandbox.exec(HOST, "true")).code !== 0; i++) await new Promise((r) => setTimeout(r, 200));
+    consoleLines = (await hostExec(HOST, "for f in /etc/ssh/ssh_host_*_key.pub; do ssh-keygen -lf \"$f\"; done")).trim().split("\n");
+    expect(consoleLines.map((l) => l.split(" ").pop())).toEqual(["(ECDSA)", "(ED25519)", "(RSA)"]);
+    await stack.init();
+  });
+  afterAll(async () => {
+    await sandbox.down([HOST]);
+    stack.remove();
+  });
+
+  it("steps 3-4: the template as it stands is refused with one error listing every placeholder", async () => {
+    const salt = parse(file()).encryptionsalt as string;
+    writeFileSync(stack.configFile, `encryptionsalt: ${salt}\n${readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")}`);
+    const r = await stack.preview();
+    expect(r.code).not.toBe(0);
+    expect(r.all).toContain("the stack file still has 6 template placeholders");
+    for (const key of ["hosts[0].address", "hosts[0].hostKey", "hosts[1].address", "hosts[1].hostKey", "flatlogic.repo", "duel.repo"]) {
+      expect(r.all).toContain(`hostform:${key}: <`);
+    }
+
+    // The operator keeps the one VM they have and fills in its settings; the key is left to step 5.
+    const doc = parseDocument(file());
+    doc.deleteIn(["config", "hostform:hosts", 1]);
+    doc.deleteIn(["config", "hostform:duel"]);
+    doc.setIn(["config", "hostform:hosts", 0, "privateKeyPath"], h.privateKeyPath);
+    doc.setIn(["config", "hostform:flatlogic", "repo"], repo.remote);
+    // The sandbox reaches neither NodeSource nor a VM image's executor (README, sandbox stack).
+    doc.setIn(["config", "hostform:flatlogic", "node"], { source: "npm-registry" });
+    doc.setIn(["config", "hostform:flatlogic", "executorFrom"], "workspace");
+    writeFileSync(stack.configFile, doc.toString({ lineWidth: 0 }));
+    const left = await stack.preview();
+    expect(left.all).toContain("the stack file still has 2 template placeholders");
+  });
+
+  it("step 5: pin shows every key as the console does, and pins only what the operator confirmed", async () => {
+    const before = file();
+    const wrong = await pin("--yes", "--expect-fingerprint", `SHA256:${"A".repeat(43)}`);
+    expect(wrong.code, wrong.all).toBe(2);
+    expect(wrong.stderr).toContain(`none of the host's keys has the fingerprint SHA256:${"A".repeat(43)}`);
+    const declined = await run("npm", ["run", "--silent", "hosts", "--", "pin", h.address, "--host", "flatlogic-1", "--stack", stack.name, "--config-file", stack.configFile], { input: "no\n" });
+    expect(declined.code, declined.all).toBe(1);
+    expect(declined.stdout).toContain(`Pin ED25519 ${fingerprintOf("ED25519")} for flatlogic-1 in ${stack.configFile}? [yes/no]`);
+    expect(file()).toBe(before);
+
+    const pinned = await pin("--yes", "--expect-fingerprint", fingerprintOf("ED25519"));
+    expect(pinned.code, pinned.all).toBe(0);
+    // The same lines as ssh-keygen -lf on the console, with the address where the console has the key's comment.
+    const shown = pinned.stdout.split("\n").filter((l) => l.startsWith("  ")).map((l) => l.trim()).sort();
+    expect(shown).toEqual(consoleLines.map((l) => l.replace(` root@${HOST} `, ` ${h.address} `)).sort());
+    const host = parse(file()).config["hostform:hosts"][0];
+    expect(host).toMatchObject({ name: "flatlogic-1", address: h.address, port: 22, user: "ubuntu", hostKey: h.hostPublicKey });
+    expect(file()).toContain("# Production stack: a complete template.");
+
+    expect((await pin("--yes", "--expect-fingerprint", fingerprintOf("ED25519"))).stdout).toContain("already pins");
+    // Another key than the pinned one (as after a rebuild) is refused unless the operator says --replace.
+    const changed = await pin("--yes", "--expect-fingerprint", fingerprintOf("ECDSA"));
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toContain(`already pins another key for flatlogic-1 (${fingerprintOf("ED25519")}); the host now presents ${fingerprintOf("ECDSA")}`);
+    // --replace, here with the RSA key, which the pool checks over SHA-2 (OpenSSH 8.8+ refuses ssh-rsa, SHA-1).
+    expect((await pin("--yes", "--expect-fingerprint", fingerprintOf("RSA"), "--replace")).code).toBe(0);
+    expect(parse(file()).config["hostform:hosts"][0].hostKey).toMatch(/^ssh-rsa /);
+    expect((await hosts("check")).stdout).toMatch(/^flatlogic-1 +flatlogic +\S+ +ok +pinned /m);
+    expect((await pin("--yes", "--expect-fingerprint", fingerprintOf("ED25519"), "--replace")).code).toBe(0);
+    expect(parse(file()).config["hostform:hosts"][0].hostKey).toBe(h.hostPublicKey);
+  });
+
+  it("steps 6-7: secrets set, check finds sudo wanting a password, its fix makes the host ready", async () => {
+    const set = await stack.pulumi("config", "set", "--secret", "--path", "hostform:flatlogicBackendEnv.JWT_SECRET", SECRET);
+    expect(set.code, set.all).toBe(0);
+    const first = await hosts("check");
+    expect(first.code, first.all).toBe(1);
+    expect(first.stdout).toMatch(new RegExp(`^flatlogic-1 +flatlogic +ubuntu@${h.address}:22 +ok +pinned +needs password +- +- +- +NOT READY$`, "m"));
+    const fix = /As root on the host: (.*)$/m.exec(first.stdout)![1]!;
+    await hostExec(HOST, fix);
+    const second = await hosts("check");
+    expect(second.code, second.all).toBe(0);
+    expect(second.stdout).toMatch(new RegExp(`^flatlogic-1 +flatlogic +ubuntu@${h.address}:22 +ok +pinned +ok +systemd +debian 12 +x86_64 +ready$`, "m"));
+    expect(second.stdout).toContain("1 of 1 hosts ready for up");
+    expect(first.all + second.all).not.toContain("SECRET");
+  });
+
+  it("steps 8-9: up converges the host as ubuntu through sudo; drift finds nothing", async () => {
+    const up = await stack.up();
+    expect(up.code, up.all).toBe(0);
+    const page = await fetch(`http://${h.address}/`, { signal: AbortSignal.timeout(5000) });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("flatlogic frontend");
+    expect(await hostExec(HOST, "stat -c '%a %U' /home/ubuntu/executor/backend.env")).toBe("600 ubuntu\n");
+    const drift = await stack.drift();
+    expect(drift.code, drift.all).toBe(0);
+    expect(stack.output).not.toContain("SECRET");
+  });
+});

@@ -1,0 +1,55 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { Problems } from "../../components/blocks/validate";
+import { DuelHost } from "../../components/topologies/duel/host";
+import { duelSettings } from "../../components/topologies/duel/settings";
+import { type Created, recordMocks } from "./mock-facts";
+
+// DuelHost under mocks: what the app settings and the runtime versions put on the host, and that
+// a new Node version reruns the code step (install, build, graceful restart) and reloads PM2.
+const created: Created[] = [];
+
+beforeAll(() => recordMocks(created, "mock"));
+
+const connection = { host: "198.18.0.20", port: 22, user: "root", hostKey: "ssh-ed25519 AAAA", privateKeyPath: "/k" };
+const SECRETS = { DATABASE_URL: "postgresql://duel:pw@localhost:5432/duel", ADMIN_CODE: "a" };
+
+/** Builds host `name` (each test its own: late registrations of another build cannot mix in). */
+async function build(v: Record<string, unknown>, name = "duel") {
+  const p = new Problems();
+  const settings = duelSettings({ repo: "https://git.example/duel.git", ...v }, SECRETS, p);
+  expect(p.list).toEqual([]);
+  new DuelHost(name, { connection, flavor: "container", address: connection.host, settings, secrets: SECRETS, databasePassword: "pw" });
+  await new Promise((r) => setTimeout(r, 300));
+  const mine = () => created.filter((c) => c.name.startsWith(`${name}-`));
+  const by = (role: string) => mine().find((c) => c.name === `${name}-${role}`)!.inputs;
+  return { by, names: mine().map((c) => c.name.slice(name.length + 1)) };
+}
+
+describe("DuelHost under mocks", () => {
+  it("with the seeds' defaults: bun installed, its commands in the code step, the repository's ecosystem file, bookworm's cluster", async () => {
+    const { by } = await build({}, "dflt");
+    expect(by("bun").title).toBe("bun 1.4.5");
+    const code = String(by("code").run);
+    for (const line of ["'bun install --frozen-lockfile'", "'bun run build'", "'bun run migrate'", "ecosystem.config.cjs"]) expect(code).toContain(line);
+    expect(String(by("pm2-ecosystem").content)).toContain('const file = "/root/hyperscape/ecosystem.config.cjs";');
+    expect(String(by("pm2-ecosystem").content)).toContain('"STREAMING_DUEL_ENABLED": "true",');
+    expect(by("postgresql-cluster").title).toBe("PostgreSQL 15/main running");
+    expect(String(by("onstart").content)).toContain("pg_ctlcluster 15 main start");
+  });
+
+  it("runtime node with a generated ecosystem: no bun, npm's commands, PM2 starts npm run start", async () => {
+    const { by, names } = await build({ app: { runtime: "node", ecosystem: "generated" } }, "nd");
+    expect(names).toContain("code");
+    expect(names).not.toContain("bun");
+    expect(String(by("code").run)).toContain("'npm ci --no-audit --no-fund --loglevel=error'");
+    expect(String(by("pm2-ecosystem").content)).toContain('script: "npm",\n      args: ["run","start"],');
+  });
+
+  it("a new Node version reruns the code step and reloads PM2", async () => {
+    const before = await build({}, "n20");
+    const after = await build({ node: { version: "22.12.0" } }, "n22");
+    expect(after.by("code").triggers).not.toEqual(before.by("code").triggers);
+    expect((after.by("code").triggers as { node: string }).node).toBe("nodesource 22.12.0");
+    expect(after.by("pm2-apps").ecosystemSha256).not.toBe(before.by("pm2-apps").ecosystemSha256);
+  });
+});

