@@ -77,7 +77,7 @@ describe("security: root and the app user, secrets, renames", () => {
     "hostform:hosts": [entry(DUEL, duelHost, "duel")],
     "hostform:duel": {
       repo: duelRepo.remote, appUser: "hyper", node: { source: "npm-registry" }, browser: { source: "debian", package: "x11-utils" },
-      externalPorts: { server: 5555 }, gracefulTimeoutSeconds: 120,
+      externalPorts: { server: 5555 }, gracefulTimeoutSeconds: 120, app: { runtime: "node", ecosystem: "generated" },
     },
   });
   const setSecrets = async (stack: TestStack, key: string, values: Record<string, string>) => {

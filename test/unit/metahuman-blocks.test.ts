@@ -61,6 +61,13 @@ describe("cluster workers, per instance", () => {
     expect(readFileSync(path.join(dir, "calls"), "utf8")).toBe("restart 0\nrestart 2\nscale web 2\nsave --force\n");
   });
 
+  it("are not scaled when they already number the count (PM2 would fail with \"Nothing to do\")", async () => {
+    fakePm2([[0, "stopped"], [1, "online"]]);
+    rmSync(path.join(dir, "calls"), { force: true });
+    expect((await exec(workersRun(args(2)))).code).toBe(0);
+    expect(readFileSync(path.join(dir, "calls"), "utf8")).toBe("restart 0\nsave --force\n");
+  });
+
   it("say so when PM2 is not running", async () => {
     writeFileSync(path.join(home(), ".pm2", "pm2.pid"), "999999999\n");
     expect(await exec(workersCheck(args(1)))).toMatchObject({ code: 1, stdout: "web: PM2 is not running\n" });

@@ -43,12 +43,13 @@ exit 1
 `;
 }
 
-/** Restarts each instance that is not online, scales the app to the wanted count, saves the list. */
+/** Restarts each instance that is not online, scales the app to the wanted count if it has another, saves the list. */
 export function workersRun(a: WorkersArgs): string {
   return prelude(a) + `while read -r id st; do
   if [ "$st" != online ]; then ${pm2As(a, '"restart" "$id"')} >/dev/null; fi
 done < <(instances)
-${pm2As(a, 'scale "$app" "$want"')} >/dev/null
+# PM2 refuses a scale to the count it already has ("Nothing to do", exit 1).
+if [ "$(instances | wc -l)" -ne "$want" ]; then ${pm2As(a, 'scale "$app" "$want"')} >/dev/null; fi
 ${pm2As(a, "save --force")} >/dev/null
 `;
 }
