@@ -155,10 +155,12 @@ describe("pull request preview on a sandbox stack", () => {
     const { report, md, raw } = await capture("secret");
     expect(summary(report)).toEqual(["token update intentional"]);
     expect(md).toContain("- content: changed (secret, not shown)");
-    // The CLI's JSON carries the deployed content's hash; the comment must not.
+    // The CLI's JSON carries a keyed hash of the content (issue 10), never a plain one; the comment carries neither.
     const deployedHash = sha256(`API_TOKEN=${TOKEN}\n`);
-    expect(raw).toContain(deployedHash);
+    expect(raw).toContain('"contentHmac"');
+    expect(raw).not.toContain(deployedHash);
     for (const leak of [TOKEN, next, deployedHash, sha256(`API_TOKEN=${next}\n`)]) expect(md).not.toContain(leak);
+    expect(md).not.toMatch(/[0-9a-f]{64}/);
     await setToken(TOKEN);
   });
 
