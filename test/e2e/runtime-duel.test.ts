@@ -68,7 +68,8 @@ describe("duel stack on a container host: what runs is what the code says", () =
 
   it("rotated ADMIN_CODE and stream key: one up restarts the server gracefully after its duel, with both; a container restart keeps them", async () => {
     await fighting();
-    const before = await hostExec(HOST, "runuser -u root -- env PM2_HOME=/root/.pm2 PATH=/opt/hostform/node/bin:/usr/bin:/bin /usr/local/bin/pm2 pid duel-arena");
+    // The running server's pid as its own phase log has it (the log's lines are "<time> <pid> <version> <phase>").
+    const before = (await hostExec(HOST, "tail -n 1 /root/hyperscape/duel-phases.log")).split(" ")[1];
     await secret("ADMIN_CODE", ADMIN2);
     await secret("TWITCH_STREAM_KEY", KEY2);
     const up = await stack.up();
@@ -76,8 +77,12 @@ describe("duel stack on a container host: what runs is what the code says", () =
     expect(await live("ADMIN_CODE")).toBe(ADMIN2);
     expect(await live("TWITCH_STREAM_KEY")).toBe(KEY2);
     // The old process ran its duel to the end: its last phases are FIGHTING then RESOLUTION.
-    const phases = (await hostExec(HOST, `awk '$2 == "${before.trim()}" {print $4}' /root/hyperscape/duel-phases.log`)).trim().split("\n");
-    expect(phases.slice(phases.lastIndexOf("FIGHTING"))).toEqual(expect.arrayContaining(["FIGHTING", "RESOLUTION"]));
+    const lines = (await hostExec(HOST, "cat /root/hyperscape/duel-phases.log")).trim().split("\n").map((l) => l.split(" "));
+    const phases = lines.filter((l) => l[1] === before).map((l) => l[3]);
+    const fight = phases.lastIndexOf("FIGHTING");
+    expect(fight).toBeGreaterThanOrEqual(0);
+    expect(phases.slice(fight, fight + 2)).toEqual(["FIGHTING", "RESOLUTION"]);
+    expect(lines.at(-1)?.[1]).not.toBe(before); // a new process runs now
     expect((await stack.drift()).code).toBe(0);
 
     await sandbox.restart(HOST);
