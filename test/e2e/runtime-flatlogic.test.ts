@@ -169,8 +169,8 @@ describe("Flatlogic on a systemd host: what runs is what the code says", () => {
       const d = await drift();
       expect(d.code, d.all).toBe(0);
       expect(await hostExec(HOST, "test -e /srv/rt/cut-now && echo still || echo cut")).toBe("cut\n");
-      // One connection for the run, one reopened after the cut, one for this very count.
-      expect(await accepted()).toBe(before + 3);
+      // One connection for the run, one reopened after the cut, one for the `test -e` above, one for this very count.
+      expect(await accepted()).toBe(before + 4);
     });
   });
 });
