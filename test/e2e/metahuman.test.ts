@@ -185,11 +185,12 @@ describe("MetaHuman OS topology", () => {
     expect([...seen].sort()).toEqual(["1", "2"]);
     expect(new Set((await Promise.all([get(), get(), get(), get()])).map((r) => r.body.version))).toEqual(new Set(["2"]));
     // Every stream was served by both workers before, ended with a bye, and came back to new code.
-    expect(new Set(streams.flatMap((s) => s.hellos.filter((x) => x.version === "1").map((x) => x.pid))).size).toBe(2);
+    const said = JSON.stringify(streams);
+    expect(new Set(streams.flatMap((s) => s.hellos.filter((x) => x.version === "1").map((x) => x.pid))).size, said).toBe(2);
     for (const s of streams) {
-      expect(s.byes).toBeGreaterThan(0);
-      expect(s.hellos.at(-1)?.version).toBe("2");
-      expect(s.ticks).toBeGreaterThan(10);
+      expect(s.byes, said).toBeGreaterThan(0);
+      expect(s.hellos.at(-1)?.version, said).toBe("2");
+      expect(s.ticks, said).toBeGreaterThan(10);
     }
     // The agents run the new code too.
     expect(await hostExec(HOST, "cat /home/metahuman/metahuman/logs/run/scheduler-service.json")).toContain('"version":"2"');
