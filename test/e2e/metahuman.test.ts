@@ -175,7 +175,10 @@ describe("MetaHuman OS topology", () => {
     writeFileSync(path.join(repo.dir, "VERSION"), "2\n");
     repo.commit("version 2");
     await up();
-    await sleep(2000);
+    // Clients reconnect after each bye, at their own pace: wait (15 s at most) until every stream
+    // has had its bye and is back on new code, then stop.
+    for (let i = 0; i < 30 && !streams.every((s) => s.byes > 0 && s.hellos.at(-1)?.version === "2"); i++) await sleep(500);
+    await sleep(1000);
     polling = false;
     await poll;
     await Promise.race([Promise.all(listen), sleep(5000)]);
