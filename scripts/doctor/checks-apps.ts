@@ -172,7 +172,7 @@ function secretsFile(c: Ctx): CheckResult[] {
 function postgres(c: Ctx): CheckResult[] {
   if (!c.plan.postgres) return [];
   const f = parseClusters(c.lines("postgres"));
-  const fix = remedy.postgres(c.plan);
+  const fix = remedy.postgres(c.plan, f.clusters);
   if (!f.installed || f.clusters.length === 0) return [result("postgres", "fail", [f.installed ? "no PostgreSQL cluster" : "PostgreSQL is not installed, but DATABASE_URL points at this host"], fix)];
   const down = f.clusters.filter((k) => k.status !== "online");
   return [result("postgres", down.length ? "fail" : "ok", f.clusters.map((k) => `cluster ${k.version}/${k.name} on :${k.port}: ${k.status}`), fix)];

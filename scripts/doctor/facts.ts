@@ -241,12 +241,12 @@ export function parseSecretsFile(lines: readonly string[]): SecretsFileFacts {
   };
 }
 
-export interface Cluster { readonly version: string; readonly name: string; readonly port: number; readonly status: string }
+export interface Cluster { readonly version: string; readonly name: string; readonly port: number; readonly status: string; readonly log?: string }
 
 /** `pg_lsclusters -h`: "15 main 5432 online postgres /var/lib/… /var/log/…". */
 export function parseClusters(lines: readonly string[]): { installed: boolean; clusters: Cluster[] } {
   const clusters = lines.map((l) => l.trim().split(/\s+/)).filter((f) => /^\d+$/.test(f[0]) && f.length >= 4)
-    .map((f) => ({ version: f[0], name: f[1], port: Number(f[2]), status: f[3] }));
+    .map((f) => ({ version: f[0], name: f[1], port: Number(f[2]), status: f[3], ...(f[6] ? { log: f[6] } : {}) }));
   return { installed: !lines.includes("pg_lsclusters=missing"), clusters };
 }
 

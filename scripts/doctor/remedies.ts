@@ -4,6 +4,7 @@
  * runbook only says what to look at (disk, memory), the remedy is the conventional one and
  * `from` says "hostform".
  */
+import type { Cluster } from "./facts";
 import type { HostPlan } from "./plan";
 
 export interface Remedy {
@@ -167,10 +168,18 @@ export function secretsFile(p: HostPlan): Remedy {
   };
 }
 
-export function postgres(p: HostPlan): Remedy {
+/**
+ * The clusters are the host's own (pg_lsclusters): the ones that are not online are started, and
+ * their logs read, by their version and name (Debian 12 ships 15, Ubuntu 22.04 14, 24.04 16).
+ */
+export function postgres(p: HostPlan, clusters: readonly Cluster[] = []): Remedy {
+  const down = clusters.filter((k) => k.status !== "online");
+  const start = p.flavor === "systemd" ? ["sudo systemctl start postgresql"] : down.map((k) => `pg_ctlcluster ${k.version} ${k.name} start`);
+  const logs = down.map((k) => `tail -n 50 ${k.log ?? `/var/log/postgresql/postgresql-${k.version}-${k.name}.log`}`);
   return {
-    say: "DATABASE_URL points at this host, so its PostgreSQL cluster must run. \"timeout exceeded when trying to connect\" → increase POSTGRES_POOL_MAX.",
-    run: [p.flavor === "systemd" ? "sudo systemctl start postgresql" : "pg_ctlcluster 15 main start", "pg_lsclusters", "tail -n 50 /var/log/postgresql/postgresql-15-main.log"],
+    say: "DATABASE_URL points at this host, so its PostgreSQL cluster must run. \"timeout exceeded when trying to connect\" → increase POSTGRES_POOL_MAX."
+      + (clusters.length === 0 ? ` With no cluster, ${up(p)} installs PostgreSQL and creates one.` : ""),
+    run: [...start, "pg_lsclusters", ...logs, ...(clusters.length === 0 ? [up(p)] : [])],
     from: "seeds/000, Database Mode Auto-Detection; Database Connection Errors",
   };
 }

@@ -54,6 +54,16 @@ describe("doctor: the checks of each role", () => {
     expect(plain.pm2).toBeUndefined();
   });
 
+  it("names the host's own PostgreSQL clusters in the remedy (Ubuntu 24.04's 16, a second cluster), or says how to get one", () => {
+    const pg = (lines: string[]) => evaluate(gpu, { sections: sections({ postgres: lines }) }, []).find((r) => r.check === "postgres")!;
+    const two = pg(["16 main 5432 down postgres /var/lib/postgresql/16/main /var/log/postgresql/postgresql-16-main.log", "16 replay 5433 online postgres /var/lib/postgresql/16/replay /var/log/postgresql/postgresql-16-replay.log"]);
+    expect(brief([two])).toEqual([["fail", "postgres", "cluster 16/main on :5432: down", "cluster 16/replay on :5433: online"]]);
+    expect(two.remedy?.run).toEqual(["pg_ctlcluster 16 main start", "pg_lsclusters", "tail -n 50 /var/log/postgresql/postgresql-16-main.log"]);
+    const none = pg([]);
+    expect(none.remedy?.run).toEqual(["pg_lsclusters", "npm run up -- --stack prod"]);
+    expect(none.remedy?.say).toContain("With no cluster, npm run up -- --stack prod installs PostgreSQL and creates one.");
+  });
+
   it("writes scripts bash accepts, and the role-less one runs here with every section closed", () => {
     for (const p of [vm, gpu, plain]) {
       const check = spawnSync("bash", ["-n", "-c", probeScript(p, "n0nce")], { encoding: "utf8" });
@@ -192,6 +202,7 @@ describe("doctor: the checks of each role", () => {
       ["warn", "gpu", "nvidia-smi is not installed: no NVIDIA driver on this host", "this is a systemd-nspawn host (the local sandbox), which has no GPU: WebGPU capture cannot use one here"],
     ]);
     expect(results.find((r) => r.check === "onstart")!.remedy?.run[1]).toBe("/root/onstart.sh >>/var/log/onstart.log 2>&1");
+    expect(results.find((r) => r.check === "postgres")!.remedy?.run).toEqual(["pg_ctlcluster 15 main start", "pg_lsclusters", "tail -n 50 /var/log/postgresql/postgresql-15-main.log"]);
     const onVm = evaluate(gpu, { sections: sections({ env: [String(NOW), "+0000", "container=", "systemd=no"], gpu: ["nvidia-smi=missing"] }) }, []);
     expect(onVm.find((r) => r.check === "gpu")!.status).toBe("fail");
   });

@@ -131,7 +131,7 @@ describe("doctor: parsers of the probe's sections", () => {
 
   it("reads PostgreSQL clusters and GPUs", () => {
     expect(parseClusters(["15  main    5432 online postgres /var/lib/postgresql/15/main /var/log/postgresql/postgresql-15-main.log"]))
-      .toEqual({ installed: true, clusters: [{ version: "15", name: "main", port: 5432, status: "online" }] });
+      .toEqual({ installed: true, clusters: [{ version: "15", name: "main", port: 5432, status: "online", log: "/var/log/postgresql/postgresql-15-main.log" }] });
     expect(parseClusters(["pg_lsclusters=missing"])).toEqual({ installed: false, clusters: [] });
     expect(parseGpu(["NVIDIA GeForce RTX 4090, Enabled, 1024 MiB, 24564 MiB"])).toEqual({
       installed: true, gpus: [{ name: "NVIDIA GeForce RTX 4090", displayActive: "Enabled", memoryUsed: "1024 MiB", memoryTotal: "24564 MiB" }], other: [],
