@@ -76,4 +76,28 @@ describe("real-shaped duel app (bun) on a container host", () => {
     expect(await until(health, (h) => h.includes('"ok":true'), 90)).toContain('"version":"2"');
     expect((await stack.drift()).code).toBe(0);
   });
+
+  it("with no duel active the server restarts at once (seeds/003: willRestartAfterDuel false)", async () => {
+    // Matchmaking of 10 minutes: a process of this commit has no duel active for the rest of the test.
+    const eco = path.join(repo.dir, "ecosystem.config.cjs");
+    writeFileSync(eco, readFileSync(eco, "utf8").replace('FIGHT_MS: "90000",', 'FIGHT_MS: "90000",\n      PHASE_MS: "600000",'));
+    writeFileSync(path.join(repo.dir, "VERSION"), "3\n");
+    repo.commit("matchmaking of 10 minutes");
+    // The running process may be in a duel: this restart may wait for its RESOLUTION.
+    const first = await stack.up();
+    expect(first.code, first.all).toBe(0);
+    expect(JSON.parse(await health())).toMatchObject({ version: "3", phase: "MATCHMAKING" });
+    const requests = async () => Number(await hostExec(HOST, "grep -c 'graceful restart requested in MATCHMAKING, now' /root/.pm2/logs/duel-arena-out.log || :"));
+    const before = await requests();
+    writeFileSync(path.join(repo.dir, "VERSION"), "4\n");
+    repo.commit("version 4");
+    const up = await stack.up();
+    expect(up.code, up.all).toBe(0);
+    expect(JSON.parse(await health())).toMatchObject({ version: "4", phase: "MATCHMAKING" });
+    expect(await requests()).toBe(before + 1);
+    // Version 3's process never left MATCHMAKING: it restarted when asked, without a duel to wait for.
+    const lines = (await hostExec(HOST, "cat /root/hyperscape/duel-phases.log")).trim().split("\n").map((l) => l.split(" "));
+    expect(lines.filter((l) => l[2] === "3").map((l) => l[3])).toEqual(["MATCHMAKING"]);
+    expect((await stack.drift()).code).toBe(0);
+  });
 });

@@ -46,20 +46,43 @@ pm2.connect((err) => {
 });
 `;
 
+/** With no duel active seeds/003's server SIGTERMs itself at once: how long that may take at most. */
+export const RESTART_NOW_SECONDS = 60;
+
+/**
+ * Bash defining `restart_when` and `restart_pending`, which read seeds/003's answers on stdin:
+ * `restart_when` prints "now" for `"willRestartAfterDuel": false` (no duel active: the server
+ * restarts at once) and "after-duel" for true (it waits for the duel's RESOLUTION), and fails on
+ * an answer without the field; `restart_pending` prints restart-status's `restartPending`.
+ */
+export const RESTART_ANSWER_SH = String.raw`restart_when() {
+  local w
+  w=$(tr -d '\n\r' | sed -n 's/.*"willRestartAfterDuel"[[:space:]]*:[[:space:]]*\(true\|false\).*/\1/p')
+  case "$w" in true) echo after-duel ;; false) echo now ;; *) return 1 ;; esac
+}
+restart_pending() {
+  tr -d '\n\r' | sed -n 's/.*"restartPending"[[:space:]]*:[[:space:]]*\(true\|false\).*/\1/p'
+}
+`;
+
 /**
  * Bash defining `graceful_restart` (callers run it under set -euo pipefail). Returns when the new
  * process answers /health with 200 (and reports the version file's content), or when PM2 does not
  * run the app at all (nothing runs old code; the PM2 resource starts it). Exits 4 when the restart
  * is refused, 5 when the duel did not end in time, 6 when the new process is not healthy in time.
+ * It follows seeds/003's states: the server's answer says whether it restarts now (no duel active,
+ * given RESTART_NOW_SECONDS) or after the duel's RESOLUTION (given gracefulTimeoutSeconds), and the
+ * restart is complete when the new process answers /health and its restart-status has no restart
+ * pending.
  */
 export function gracefulRestartScript(a: GracefulRestartArgs): string {
   const h = a.pm2;
   const pm2Module = h.pm2Bin.replace(/\/bin\/pm2$/, "");
   const p2 = (args: string) => pm2As(h, args);
-  return ENV_VALUE_SH + script`graceful_restart() {
+  return ENV_VALUE_SH + RESTART_ANSWER_SH + script`graceful_restart() {
   local app=${a.app} base=${`http://127.0.0.1:${a.serverPort}`} eco=${a.ecosystemPath} secrets=${a.secretsFile}
   local timeout=${a.gracefulTimeoutSeconds} htimeout=${a.healthTimeoutSeconds} version_file=${a.versionFile ?? ""}
-  local daemon srv health admin code watch out s v want deadline
+  local daemon srv health admin code watch out s v want deadline body when limit pending
   daemon=$(cat ${`${h.home}/.pm2/pm2.pid`} 2>/dev/null || :)
 ` + `  if [ -z "$daemon" ] || ! kill -0 "$daemon" 2>/dev/null || ! ${p2('describe "$app"')} >/dev/null 2>&1; then
     echo "$app does not run under PM2: nothing to restart" >&2
@@ -77,16 +100,32 @@ export function gracefulRestartScript(a: GracefulRestartArgs): string {
     watch=$!
     for _ in $(seq 1 150); do if grep -q '^ready$' "$out" || ! kill -0 "$watch" 2>/dev/null; then break; fi; sleep 0.2; done
     if ! grep -q '^ready$' "$out"; then kill "$watch" 2>/dev/null || :; echo "cannot watch PM2 for the restart: $(tail -n 3 "$out")" >&2; rm -f -- "$out"; exit 4; fi
-    code=$(printf 'x-admin-code: %s\\n' "$admin" | curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST -H @- "$base/admin/graceful-restart" || :)
+    body=$(mktemp)
+    code=$(printf 'x-admin-code: %s\\n' "$admin" | curl -s -o "$body" -w '%{http_code}' --max-time 10 -X POST -H @- "$base/admin/graceful-restart" || :)
+    when=$(restart_when < "$body" || :)
+    rm -f -- "$body"
     case "$code" in
       200) ;;
       401) kill "$watch" 2>/dev/null || :; rm -f -- "$out"; echo "graceful restart refused (401): the server did not accept the ADMIN_CODE of its own environment nor the one in $secrets" >&2; exit 4 ;;
       *) kill "$watch" 2>/dev/null || :; rm -f -- "$out"; echo "graceful restart request failed (HTTP \${code:-none})" >&2; exit 4 ;;
     esac
-    if ! wait "$watch"; then
+    # seeds/003: with no duel active the server restarts at once; during a duel, after its RESOLUTION.
+    case "$when" in
+      now) limit=${RESTART_NOW_SECONDS} ;;
+      after-duel) limit=$timeout ;;
+      *) kill "$watch" 2>/dev/null || :; rm -f -- "$out"; echo "the server accepted the graceful restart but did not answer willRestartAfterDuel (seeds/003): is $base the duel server? Nothing was restarted by hostform" >&2; exit 4 ;;
+    esac
+    deadline=$(( $(date +%s) + limit ))
+    while kill -0 "$watch" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 1; done
+    if kill -0 "$watch" 2>/dev/null || ! wait "$watch"; then
+      kill "$watch" 2>/dev/null || :
       s=$(printf 'x-admin-code: %s\\n' "$admin" | curl -s --max-time 5 -H @- "$base/admin/restart-status" || :)
       v=$({ curl -s --max-time 5 "$base/health" || :; } | sed -n 's/.*"version":"\\([^"]*\\)".*/\\1/p')
-      echo "graceful restart did not finish within \${timeout} s (last status: \${s:-no answer}; $(tail -n 1 "$out")); the duel server still runs version \${v:-unknown}" >&2
+      if [ "$when" = now ]; then
+        echo "the server answered that no duel is active and it restarts now (willRestartAfterDuel false), but it had not exited after \${limit} s (last status: \${s:-no answer}; $(tail -n 1 "$out")); the duel server still runs version \${v:-unknown}" >&2
+      else
+        echo "graceful restart did not finish within \${timeout} s: the server waits for the duel's RESOLUTION (last status: \${s:-no answer}; $(tail -n 1 "$out")); the duel server still runs version \${v:-unknown}" >&2
+      fi
       rm -f -- "$out"
       exit 5
     fi
@@ -99,9 +138,14 @@ export function gracefulRestartScript(a: GracefulRestartArgs): string {
   deadline=$(( $(date +%s) + htimeout ))
   while :; do
     v=$({ curl -s -w '\\n%{http_code}' --max-time 5 "$base/health" || :; } | tr -d '\\r')
-    if [ "$(printf '%s' "$v" | tail -n 1)" = 200 ] && { [ -z "$want" ] || printf '%s' "$v" | grep -qF "\\"version\\":\\"$want\\""; }; then return 0; fi
+    pending=""
+    if [ "$(printf '%s' "$v" | tail -n 1)" = 200 ] && { [ -z "$want" ] || printf '%s' "$v" | grep -qF "\\"version\\":\\"$want\\""; }; then
+      # seeds/003's "restart complete": the new process has no restart pending.
+      pending=$({ env_value "$secrets" ADMIN_CODE || :; } | sed 's/^/x-admin-code: /' | { curl -s --max-time 5 -H @- "$base/admin/restart-status" || :; } | restart_pending)
+      if [ "$pending" != true ]; then return 0; fi
+    fi
     if [ "$(date +%s)" -ge "$deadline" ]; then
-      echo "after the restart, $base/health did not answer 200\${want:+ with version $want} within \${htimeout} s (last: $(printf '%s' "$v" | tail -n 1))" >&2
+      echo "after the restart, $base/health did not answer 200\${want:+ with version $want}\${pending:+ and no restart pending (restart-status: restartPending $pending)} within \${htimeout} s (last: $(printf '%s' "$v" | tail -n 1))" >&2
       exit 6
     fi
     sleep 2
