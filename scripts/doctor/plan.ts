@@ -7,12 +7,11 @@ import { nodeBinDir } from "../../components/blocks/base/node";
 import { xSocket } from "../../components/blocks/xvfb/render";
 import type { HealthCheck } from "../../components/host/kinds/health";
 import type { Pm2Home } from "../../components/host/kinds/pm2";
+import { PM2_BIN } from "../../components/blocks/pm2/render";
 import type { DuelSettings } from "../../components/topologies/duel/settings";
 import type { FlatlogicSettings } from "../../components/topologies/flatlogic/settings";
 import type { HostConfig, StackConfig } from "../../infra/config";
 
-/** Where the PM2 block installs pm2 (the same path on every topology). */
-const PM2_BIN = "/opt/hostform/pm2/lib/node_modules/pm2/bin/pm2";
 
 /** A port that must be listening, and who should own it: a PM2 app, or a process name. */
 export interface ExpectedPort {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { type Pm2App, pm2UnitName, renderEcosystem, renderPm2SystemdUnit } from "./render";
+import { type Pm2App, PM2_BIN, PM2_PREFIX, pm2UnitName, renderEcosystem, renderPm2SystemdUnit } from "./render";
 import { script } from "../../host/quote";
 import { type Pm2Home, pm2As } from "../../host/kinds/pm2";
 import { File, Pm2Apps, Step, SystemdUnit } from "../../host/resources";
@@ -72,8 +72,8 @@ export class Pm2SystemdUnit extends pulumi.ComponentResource {
     super("hostform:vm:Pm2SystemdUnit", name, {}, opts);
     const h = args.host;
     const version = args.version ?? PM2_VERSION;
-    const prefix = "/opt/hostform/pm2";
-    this.pm2Bin = `${prefix}/lib/node_modules/pm2/bin/pm2`;
+    const prefix = PM2_PREFIX;
+    this.pm2Bin = PM2_BIN;
     this.ecosystemPath = ecosystemPathOf(h.home);
     const parent = { parent: this };
 

@@ -2,6 +2,10 @@
 import { LOAD_ENV_JS } from "../secrets/envfile";
 import { isNonNegativeInt, isPlainPath, isPositiveInt, isUserName, Problems, show } from "../validate";
 
+/** Where the PM2 block installs pm2 (the same on every topology), and its command. */
+export const PM2_PREFIX = "/opt/hostform/pm2";
+export const PM2_BIN = `${PM2_PREFIX}/lib/node_modules/pm2/bin/pm2`;
+
 export interface Pm2UnitArgs {
   /** The user PM2 runs as ("ubuntu"). */
   readonly user: string;

@@ -3,6 +3,7 @@ import { type HostTarget, VmHost } from "../../blocks/base/vmhost";
 import { browserResources } from "../../blocks/browser/browser";
 import { bootResources } from "../../blocks/init/boot";
 import { ecosystemPathOf, Pm2SystemdUnit } from "../../blocks/pm2/pm2";
+import { PM2_BIN } from "../../blocks/pm2/render";
 import { bunCheck, bunInstall } from "../../blocks/base/bun";
 import { localPostgres, postgresClient } from "../../blocks/postgres/local";
 import { pgForFacts } from "../../blocks/postgres/version";
@@ -39,7 +40,7 @@ export class DuelHost extends pulumi.ComponentResource {
     const parent = { parent: this };
     const host = new VmHost(`${name}-vm`, { connection, flavor: args.flavor, appUser: s.appUser, node: s.node }, parent);
     const after = { ...parent, dependsOn: host.ready };
-    const pm2Bin = "/opt/hostform/pm2/lib/node_modules/pm2/bin/pm2";
+    const pm2Bin = PM2_BIN;
     const workspace = `${host.home}/hyperscape`;
     const local = s.database.mode === "local";
     const revision = { node: `${s.node.source} ${s.node.version}`, app: s.app };

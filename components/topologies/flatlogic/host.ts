@@ -3,6 +3,7 @@ import { CloudflareDns } from "../../blocks/dns/cloudflare";
 import { bootResources } from "../../blocks/init/boot";
 import { Health } from "../../host/resources";
 import { Pm2SystemdUnit } from "../../blocks/pm2/pm2";
+import { PM2_BIN } from "../../blocks/pm2/render";
 import { SecretsFile } from "../../blocks/secrets/secrets-file";
 import { type HostTarget, VmHost } from "../../blocks/base/vmhost";
 import { flatlogicApps } from "./apps";
@@ -29,7 +30,7 @@ export class FlatlogicHost extends pulumi.ComponentResource {
     const host = new VmHost(`${name}-vm`, { connection: args.connection, flavor: args.flavor, appUser: s.appUser, node: s.node }, parent);
     const executor = `${host.home}/executor`;
     const workspace = `${executor}/workspace`;
-    const pm2Bin = "/opt/hostform/pm2/lib/node_modules/pm2/bin/pm2";
+    const pm2Bin = PM2_BIN;
 
     const secrets = new SecretsFile(`${name}-backend-env`, {
       connection: args.connection, path: `${executor}/backend.env`, values: args.backendEnv, owner: s.appUser,

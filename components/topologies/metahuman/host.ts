@@ -4,6 +4,7 @@ import { VmHost } from "../../blocks/base/vmhost";
 import { agentUnitName, agentUnits, unitsActiveCheck } from "../../blocks/init/agents";
 import { logrotate } from "../../blocks/logrotate/logrotate";
 import { Pm2SystemdUnit } from "../../blocks/pm2/pm2";
+import { PM2_BIN } from "../../blocks/pm2/render";
 import { pm2Workers, workersCheck } from "../../blocks/pm2/workers";
 import { SecretsFile } from "../../blocks/secrets/secrets-file";
 import { File, Health, Step } from "../../host/resources";
@@ -33,7 +34,7 @@ export class MetahumanHost extends pulumi.ComponentResource {
     const connection = args.connection;
     const parent = { parent: this };
     const host = new VmHost(`${name}-vm`, { connection, flavor: args.flavor, appUser: s.appUser, node: s.node }, parent);
-    const pm2Bin = "/opt/hostform/pm2/lib/node_modules/pm2/bin/pm2";
+    const pm2Bin = PM2_BIN;
     const pnpm = npmTool(`${name}-pnpm`, { host, pkg: "pnpm", version: s.pnpmVersion, bin: "bin/pnpm.cjs" }, parent);
     const env = new SecretsFile(`${name}-env`, { connection, path: `${host.home}/metahuman.env`, values: args.env, owner: s.appUser }, { ...parent, dependsOn: host.ready });
     const units = s.agents.map((a) => agentUnitName("metahuman", a.name));
