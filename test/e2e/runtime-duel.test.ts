@@ -155,4 +155,20 @@ describe("duel stack on a container host: what runs is what the code says", () =
     const drift = await stack.drift();
     expect(drift.code, drift.all).toBe(0);
   });
+
+  it("a Node.js version change (20 → 22, and back down) installs it, and the server restarts gracefully onto it", async () => {
+    // The server's own pid, from the last line of its phase log; the binary that process runs.
+    const serverNode = async () => (await hostExec(HOST, "readlink -f /proc/$(tail -n 1 /root/hyperscape/duel-phases.log | cut -d' ' -f2)/exe")).trim();
+    expect(await serverNode()).toBe("/opt/hostform/node-v20.20.2/bin/node");
+    const was = (await health()).version;
+    for (const v of ["22.23.3", "20.20.2"]) {
+      await configure({ node: { source: "npm-registry", version: v } });
+      const up = await stack.up();
+      expect(up.code, up.all).toBe(0);
+      expect(await hostExec(HOST, "node --version; readlink -f /opt/hostform/node")).toBe(`v${v}\n/opt/hostform/node-v${v}\n`);
+      expect(await serverNode()).toBe(`/opt/hostform/node-v${v}/bin/node`);
+      expect((await health()).version).toBe(was);
+      expect((await stack.drift()).code).toBe(0);
+    }
+  });
 });
