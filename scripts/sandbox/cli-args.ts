@@ -1,8 +1,10 @@
 // Pure argument parsing for scripts/sandbox.ts, unit tested.
-import { DEFAULT_HOSTS, type Flavor, isFlavor, validateName } from "./naming.js";
+import { DEFAULT_HOSTS, type Flavor, isFlavor, isRelease, type Release, RELEASES, validateName } from "./naming.js";
+
+export interface HostSpec { name: string; flavor: Flavor; release?: Release }
 
 export type Command =
-  | { cmd: "up"; hosts: { name: string; flavor: Flavor }[] }
+  | { cmd: "up"; hosts: HostSpec[] }
   | { cmd: "down"; names?: string[]; all?: boolean }
   | { cmd: "status" }
   | { cmd: "restart"; name: string }
@@ -10,7 +12,9 @@ export type Command =
   | { cmd: "help" };
 
 export const USAGE = `usage: npx tsx scripts/sandbox.ts <command>
-  up [name:flavor ...]        start hosts (default: ${DEFAULT_HOSTS.map((h) => `${h.name}:${h.flavor}`).join(" ")}); flavor is systemd|container
+  up [name:flavor[:release] ...]
+                              start hosts (default: ${DEFAULT_HOSTS.map((h) => `${h.name}:${h.flavor}`).join(" ")}); flavor is systemd|container,
+                              release ${RELEASES.join("|")} (default bookworm; noble is Ubuntu 24.04)
   down [name ...]             stop and remove hosts (default: all and leftovers of crashed runs,
                               except hosts a still-running test process brought up)
   down --all                  really all hosts, including those of running tests
@@ -18,16 +22,18 @@ export const USAGE = `usage: npx tsx scripts/sandbox.ts <command>
   restart <name>              reboot a host on the same root, keys and address
   exec <name> -- <command...> run a command in the host over ssh, exit with its code`;
 
-/** "name:flavor"; a bare name takes its default flavor (or systemd). */
-export function parseHostSpec(spec: string): { name: string; flavor: Flavor } {
-  const [name = "", flavor, ...rest] = spec.split(":");
-  if (rest.length > 0) throw new Error(`bad host spec "${spec}": expected name:flavor`);
+/** "name:flavor[:release]"; a bare name takes its default flavor (or systemd). */
+export function parseHostSpec(spec: string): HostSpec {
+  const [name = "", flavor, release, ...rest] = spec.split(":");
+  if (rest.length > 0) throw new Error(`bad host spec "${spec}": expected name:flavor[:release]`);
   validateName(name);
   if (flavor === undefined) {
     return { name, flavor: DEFAULT_HOSTS.find((h) => h.name === name)?.flavor ?? "systemd" };
   }
   if (!isFlavor(flavor)) throw new Error(`bad flavor "${flavor}" in "${spec}": expected systemd or container`);
-  return { name, flavor };
+  if (release === undefined) return { name, flavor };
+  if (!isRelease(release)) throw new Error(`bad release "${release}" in "${spec}": expected ${RELEASES.join(" or ")}`);
+  return { name, flavor, release };
 }
 
 /** Quote one word for a POSIX shell, leaving plain words readable. */
@@ -83,12 +89,12 @@ export function parseArgs(argv: string[]): Command {
   }
 }
 
-function dedupe(hosts: { name: string; flavor: Flavor }[]): { name: string; flavor: Flavor }[] {
-  const seen = new Map<string, Flavor>();
+function dedupe(hosts: HostSpec[]): HostSpec[] {
+  const seen = new Map<string, HostSpec>();
   for (const h of hosts) {
     const prev = seen.get(h.name);
-    if (prev && prev !== h.flavor) throw new Error(`host "${h.name}" given twice with different flavors`);
-    seen.set(h.name, h.flavor);
+    if (prev && (prev.flavor !== h.flavor || prev.release !== h.release)) throw new Error(`host "${h.name}" given twice with different flavors or releases`);
+    seen.set(h.name, h);
   }
-  return [...seen].map(([name, flavor]) => ({ name, flavor }));
+  return [...seen.values()];
 }

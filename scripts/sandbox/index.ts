@@ -5,7 +5,7 @@ import fs from "node:fs";
 import { bootHost, createHost, destroyHost, stopHost, unmountHost, waitReady } from "./host.js";
 import { withLock } from "./lock.js";
 import { mountsUnder } from "./mounts.js";
-import { type Flavor, validateName } from "./naming.js";
+import { DEFAULT_RELEASE, type Flavor, type Release, validateName } from "./naming.js";
 import { listNetns, removeNatIfIdle, removeStrayVeths } from "./network.js";
 import { hostPaths, hostsDir } from "./paths.js";
 import { ensureRootfs } from "./rootfs.js";
@@ -16,7 +16,7 @@ import {
   readInventory, readRecord, runningPid, writeInventory,
 } from "./state.js";
 
-export type { Flavor } from "./naming.js";
+export type { Flavor, Release } from "./naming.js";
 export type { SandboxHost } from "./state.js";
 export { DEFAULT_HOSTS } from "./naming.js";
 export { ensureRootfs } from "./rootfs.js";
@@ -28,12 +28,13 @@ export { publishRepo, type PublishedRepo } from "./git.js";
  */
 const hostLock = <T>(name: string, fn: () => Promise<T>) => withLock(`host-${name}`, fn);
 
-/** Bring one host up, or return it untouched if it already runs with that flavor. */
-async function upOne(name: string, flavor: Flavor): Promise<SandboxHost> {
+/** Bring one host up, or return it untouched if it already runs with that flavor and release. */
+async function upOne(name: string, flavor: Flavor, release: Release): Promise<SandboxHost> {
   const rec = readRecord(name);
   const pid = runningPid(name);
   if (rec?.host && pid !== undefined) {
     if (rec.flavor !== flavor) throw new Error(`sandbox host ${name} already runs as ${rec.flavor}; down it first`);
+    if ((rec.release ?? DEFAULT_RELEASE) !== release) throw new Error(`sandbox host ${name} already runs ${rec.release ?? DEFAULT_RELEASE}; down it first`);
     // Left as it is, but an up killed mid-boot may have left it booting: wait for it.
     await waitReady(rec.host, pid);
     return rec.host;
@@ -45,8 +46,8 @@ async function upOne(name: string, flavor: Flavor): Promise<SandboxHost> {
   }
   const started = Date.now();
   try {
-    const host = await createHost(await claimHost(name, flavor));
-    log(`${name} (${flavor}) up at ${host.address} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const host = await createHost(await claimHost(name, flavor, release));
+    log(`${name} (${flavor}${release === DEFAULT_RELEASE ? "" : `, ${release}`}) up at ${host.address} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return host;
   } catch (e) {
     if (!process.env.HOSTFORM_SANDBOX_KEEP_FAILED) await destroyHost(name).catch(() => undefined);
@@ -58,10 +59,10 @@ async function upOne(name: string, flavor: Flavor): Promise<SandboxHost> {
  * Start hosts (in parallel) and wait until each answers ssh. Idempotent:
  * running hosts are left as they are, keys included. Updates inventory.json.
  */
-export async function up(hosts: { name: string; flavor: Flavor }[]): Promise<SandboxHost[]> {
+export async function up(hosts: { name: string; flavor: Flavor; release?: Release }[]): Promise<SandboxHost[]> {
   hosts.forEach((h) => validateName(h.name));
-  await ensureRootfs();
-  const results = await Promise.allSettled(hosts.map((h) => hostLock(h.name, () => upOne(h.name, h.flavor))));
+  for (const r of new Set(hosts.map((h) => h.release ?? DEFAULT_RELEASE))) await ensureRootfs(r);
+  const results = await Promise.allSettled(hosts.map((h) => hostLock(h.name, () => upOne(h.name, h.flavor, h.release ?? DEFAULT_RELEASE))));
   await writeInventory();
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed.length > 0) {

@@ -5,6 +5,18 @@
 export type Flavor = "systemd" | "container";
 export const FLAVORS: readonly Flavor[] = ["systemd", "container"];
 
+/**
+ * The distribution a host runs: Debian 12 (the default), or Ubuntu 24.04 as the Flatlogic VM and
+ * Vast.ai images run it (built only where this machine reaches archive.ubuntu.com).
+ */
+export type Release = "bookworm" | "noble";
+export const RELEASES: readonly Release[] = ["bookworm", "noble"];
+export const DEFAULT_RELEASE: Release = "bookworm";
+
+export function isRelease(s: string): s is Release {
+  return (RELEASES as readonly string[]).includes(s);
+}
+
 /** Hosts `up` starts when given no arguments. */
 export const DEFAULT_HOSTS: readonly { name: string; flavor: Flavor }[] = [
   { name: "flatlogic", flavor: "systemd" },

@@ -3,6 +3,7 @@
 // leaves the machine as it was.
 import path from "node:path";
 import fs from "node:fs";
+import type { Release } from "./naming.js";
 
 /**
  * Project root: the nearest directory upwards holding hostform's package.json.
@@ -21,7 +22,8 @@ function findProjectDir(): string {
 export const projectDir = findProjectDir();
 
 export const sandboxDir = process.env.HOSTFORM_SANDBOX_DIR ?? path.join(projectDir, ".sandbox");
-export const rootfsDir = path.join(sandboxDir, "rootfs", "bookworm");
+/** The read-only base image of one release (the lower layer of each host's overlay). */
+export const rootfsDir = (release: Release) => path.join(sandboxDir, "rootfs", release);
 export const hostsDir = path.join(sandboxDir, "hosts");
 export const inventoryPath = path.join(sandboxDir, "inventory.json");
 export const lockDir = path.join(sandboxDir, "locks");

@@ -19,6 +19,7 @@ describe("parseArgs", () => {
 
   it("rejects the same host with two flavors", () => {
     expect(() => parseArgs(["up", "a:container", "a:systemd"])).toThrow(/different flavors/);
+    expect(() => parseArgs(["up", "a:systemd:noble", "a:systemd"])).toThrow(/different flavors or releases/);
   });
 
   it("parses down, status and restart", () => {
@@ -54,9 +55,15 @@ describe("parseHostSpec", () => {
     expect(parseHostSpec("web9")).toEqual({ name: "web9", flavor: "systemd" });
   });
 
+  it("takes a release after the flavor: Ubuntu 24.04 as noble", () => {
+    expect(parseHostSpec("ub:systemd:noble")).toEqual({ name: "ub", flavor: "systemd", release: "noble" });
+    expect(parseHostSpec("deb:container:bookworm")).toEqual({ name: "deb", flavor: "container", release: "bookworm" });
+  });
+
   it("rejects bad flavors and names", () => {
     expect(() => parseHostSpec("a:docker")).toThrow(/bad flavor "docker"/);
-    expect(() => parseHostSpec("a:systemd:x")).toThrow(/bad host spec/);
+    expect(() => parseHostSpec("a:systemd:x")).toThrow('bad release "x" in "a:systemd:x": expected bookworm or noble');
+    expect(() => parseHostSpec("a:systemd:noble:x")).toThrow(/bad host spec/);
     expect(() => parseHostSpec("A:systemd")).toThrow(/invalid sandbox host name/);
   });
 });
