@@ -8,31 +8,40 @@ import { connectionOf, hostExec, ROOT, sandbox, summary, TestStack, until } from
 const HOST = "rc-duel-bun";
 const ADMIN = `admin-${Math.random().toString(36).slice(2)}-SECRET`;
 const DB_PASSWORD = `pw-${Math.random().toString(36).slice(2)}-SECRET`;
-const health = () => hostExec(HOST, "curl -s localhost:5555/health || :");
+const healthOf = (host: string) => hostExec(host, "curl -s localhost:5555/health || :");
+const health = () => healthOf(HOST);
+
+/** A sandbox host, the fixture published on it (after `tweak` of its working copy), and a stack with the seeds' default app settings. */
+async function bunStack(name: string, flavor: "container" | "systemd", tweak?: (repo: sandbox.PublishedRepo) => void) {
+  const [h] = await sandbox.up([{ name, flavor }]);
+  const repo = sandbox.publishRepo(h, path.join(ROOT, "test/fixtures/duel-app-bun"), "/srv/git/duel-bun.git");
+  tweak?.(repo);
+  const stack = new TestStack(ROOT);
+  await stack.init();
+  const c = connectionOf(h);
+  stack.setConfig({
+    "hostform:hosts": [{ name, flavor, role: "duel", address: c.host, port: c.port, user: c.user, hostKey: c.hostKey, privateKeyPath: c.privateKeyPath }],
+    // No `app` key: the seeds' defaults (bun, its commands, the repository's ecosystem file).
+    "hostform:duel": { repo: repo.remote, node: { source: "npm-registry" }, browser: { source: "debian", package: "chromium" }, externalPorts: { server: 5555 }, gracefulTimeoutSeconds: 120 },
+  });
+  for (const [k, v] of Object.entries({ DATABASE_URL: `postgresql://duel:${DB_PASSWORD}@localhost:5432/duel`, ADMIN_CODE: ADMIN })) {
+    expect((await stack.pulumi("config", "set", "--secret", "--path", `hostform:duelSecrets.${k}`, v)).code).toBe(0);
+  }
+  return { repo, stack };
+}
 
 describe("real-shaped duel app (bun) on a container host", () => {
   let stack: TestStack;
   let repo: sandbox.PublishedRepo;
 
   beforeAll(async () => {
-    const [h] = await sandbox.up([{ name: HOST, flavor: "container" }]);
-    repo = sandbox.publishRepo(h, path.join(ROOT, "test/fixtures/duel-app-bun"), "/srv/git/duel-bun.git");
     // A 90 s fight, set in the repository's own ecosystem file: long enough for `up` to install,
     // build and migrate before it asks for the restart while the duel still runs.
-    const eco = path.join(repo.dir, "ecosystem.config.cjs");
-    writeFileSync(eco, readFileSync(eco, "utf8").replace('STREAMING_DUEL_ENABLED: "true",', 'STREAMING_DUEL_ENABLED: "true",\n      FIGHT_MS: "90000",'));
-    repo.commit("fights of 90 s");
-    stack = new TestStack(ROOT);
-    await stack.init();
-    const c = connectionOf(h);
-    stack.setConfig({
-      "hostform:hosts": [{ name: HOST, flavor: "container", role: "duel", address: c.host, port: c.port, user: c.user, hostKey: c.hostKey, privateKeyPath: c.privateKeyPath }],
-      // No `app` key: the seeds' defaults (bun, its commands, the repository's ecosystem file).
-      "hostform:duel": { repo: repo.remote, node: { source: "npm-registry" }, browser: { source: "debian", package: "chromium" }, externalPorts: { server: 5555 }, gracefulTimeoutSeconds: 120 },
-    });
-    for (const [k, v] of Object.entries({ DATABASE_URL: `postgresql://duel:${DB_PASSWORD}@localhost:5432/duel`, ADMIN_CODE: ADMIN })) {
-      expect((await stack.pulumi("config", "set", "--secret", "--path", `hostform:duelSecrets.${k}`, v)).code).toBe(0);
-    }
+    ({ stack, repo } = await bunStack(HOST, "container", (r) => {
+      const eco = path.join(r.dir, "ecosystem.config.cjs");
+      writeFileSync(eco, readFileSync(eco, "utf8").replace('STREAMING_DUEL_ENABLED: "true",', 'STREAMING_DUEL_ENABLED: "true",\n      FIGHT_MS: "90000",'));
+      r.commit("fights of 90 s");
+    }));
   });
   afterAll(async () => {
     await sandbox.down([HOST]);
@@ -98,6 +107,30 @@ describe("real-shaped duel app (bun) on a container host", () => {
     // Version 3's process never left MATCHMAKING: it restarted when asked, without a duel to wait for.
     const lines = (await hostExec(HOST, "cat /root/hyperscape/duel-phases.log")).trim().split("\n").map((l) => l.split(" "));
     expect(lines.filter((l) => l[2] === "3").map((l) => l[3])).toEqual(["MATCHMAKING"]);
+    expect((await stack.drift()).code).toBe(0);
+  });
+});
+
+describe("real-shaped duel app (bun) on a systemd host", () => {
+  const SD = "rc-duel-bun-sd";
+  let stack: TestStack;
+
+  beforeAll(async () => { ({ stack } = await bunStack(SD, "systemd")); });
+  afterAll(async () => {
+    await sandbox.down([SD]);
+    stack?.remove();
+  });
+
+  it("converges with bun under pm2-root; after a reboot the bun server is back after Xvfb, and nothing drifted", async () => {
+    const up = await stack.up();
+    expect(up.code, up.all).toBe(0);
+    expect(JSON.parse(await healthOf(SD))).toMatchObject({ ok: true, version: "1", runtime: "bun 1.4.5" });
+    expect(Object.keys(summary((await stack.up()).all))).toEqual(["unchanged"]);
+    await sandbox.restart(SD);
+    expect(await until(() => healthOf(SD), (b) => b.includes('"ok":true'), 90)).toContain('"runtime":"bun 1.4.5"');
+    expect(await hostExec(SD, "systemctl is-active xvfb pm2-root")).toBe("active\nactive\n");
+    const t = (unit: string) => hostExec(SD, `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`).then(Number);
+    expect(await t("xvfb")).toBeLessThan(await t("pm2-root"));
     expect((await stack.drift()).code).toBe(0);
   });
 });
