@@ -57,15 +57,30 @@ if [ "$stack" = sandbox ] && [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${P
   # Pulumi keeps the passphrase's salt in the stack's config file. The sandbox passphrase belongs to
   # this checkout, so its salt lives beside it in .state/ and is in the committed
   # Pulumi.sandbox.yaml only while the CLI runs.
+  # Runs at the same time (drift's two previews) share it: under a lock, each registers its pid, the
+  # first puts the salt in and the last one out takes it away again.
   cfg="$root/Pulumi.sandbox.yaml"
   salt="$root/.state/sandbox.salt"
+  users="$root/.state/sandbox.salt.users"
+  mkdir -p "$users"
+  exec 9>"$root/.state/sandbox.salt.lock"
+  flock 9
+  if [ -s "$salt" ] && ! grep -q '^encryptionsalt:' "$cfg"; then cat "$salt" >> "$cfg"; fi
+  : > "$users/$$"
+  flock -u 9
+  # shellcheck disable=SC2317 # run by the EXIT trap
   keep_salt() {
-    if grep -q '^encryptionsalt:' "$cfg"; then
-      grep '^encryptionsalt:' "$cfg" > "$salt"
+    flock 9
+    rm -f -- "$users/$$"
+    for u in "$users"/*; do
+      if [ -e "$u" ] && ! kill -0 "${u##*/}" 2>/dev/null; then rm -f -- "$u"; fi # a run killed hard
+    done
+    if [ -z "$(ls -A "$users")" ] && grep -q '^encryptionsalt:' "$cfg"; then
+      grep -m 1 '^encryptionsalt:' "$cfg" > "$salt"
       sed -i '/^encryptionsalt:/d' "$cfg"
     fi
+    flock -u 9
   }
-  if [ -s "$salt" ] && ! grep -q '^encryptionsalt:' "$cfg"; then cat "$salt" >> "$cfg"; fi
   trap keep_salt EXIT
   pulumi "$@"
   exit
