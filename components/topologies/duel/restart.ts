@@ -84,7 +84,9 @@ export function gracefulRestartScript(a: GracefulRestartArgs): string {
   local timeout=${a.gracefulTimeoutSeconds} htimeout=${a.healthTimeoutSeconds} version_file=${a.versionFile ?? ""}
   local daemon srv health admin code watch out s v want deadline body when limit pending
   daemon=$(cat ${`${h.home}/.pm2/pm2.pid`} 2>/dev/null || :)
-` + `  if [ -z "$daemon" ] || ! kill -0 "$daemon" 2>/dev/null || ! ${p2('describe "$app"')} >/dev/null 2>&1; then
+` + `  # GET /admin/restart-status with the admin code $1 (on curl's stdin, never a command line).
+  restart_status() { printf 'x-admin-code: %s\\n' "$1" | curl -s --max-time 5 -H @- "$base/admin/restart-status" || :; }
+  if [ -z "$daemon" ] || ! kill -0 "$daemon" 2>/dev/null || ! ${p2('describe "$app"')} >/dev/null 2>&1; then
     echo "$app does not run under PM2: nothing to restart" >&2
     return 0
   fi
@@ -119,7 +121,7 @@ export function gracefulRestartScript(a: GracefulRestartArgs): string {
     while kill -0 "$watch" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 1; done
     if kill -0 "$watch" 2>/dev/null || ! wait "$watch"; then
       kill "$watch" 2>/dev/null || :
-      s=$(printf 'x-admin-code: %s\\n' "$admin" | curl -s --max-time 5 -H @- "$base/admin/restart-status" || :)
+      s=$(restart_status "$admin")
       v=$({ curl -s --max-time 5 "$base/health" || :; } | sed -n 's/.*"version":"\\([^"]*\\)".*/\\1/p')
       if [ "$when" = now ]; then
         echo "the server answered that no duel is active and it restarts now (willRestartAfterDuel false), but it had not exited after \${limit} s (last status: \${s:-no answer}; $(tail -n 1 "$out")); the duel server still runs version \${v:-unknown}" >&2
@@ -141,7 +143,7 @@ export function gracefulRestartScript(a: GracefulRestartArgs): string {
     pending=""
     if [ "$(printf '%s' "$v" | tail -n 1)" = 200 ] && { [ -z "$want" ] || printf '%s' "$v" | grep -qF "\\"version\\":\\"$want\\""; }; then
       # seeds/003's "restart complete": the new process has no restart pending.
-      pending=$({ env_value "$secrets" ADMIN_CODE || :; } | sed 's/^/x-admin-code: /' | { curl -s --max-time 5 -H @- "$base/admin/restart-status" || :; } | restart_pending)
+      pending=$(restart_status "$(env_value "$secrets" ADMIN_CODE || :)" | restart_pending)
       if [ "$pending" != true ]; then return 0; fi
     fi
     if [ "$(date +%s)" -ge "$deadline" ]; then
