@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { authorize, knownHostsLine, makeClientKey, makeHostKey } from "./keys.js";
 import { isMountPoint, mountOverlay, mountsUnder, unmountAll } from "./mounts.js";
-import { DEFAULT_RELEASE, type Flavor, guestAddress, netnsName } from "./naming.js";
+import { type Flavor, guestAddress, netnsName, releaseOf } from "./naming.js";
 import { netnsPids, setupHostNetwork, teardownHostNetwork } from "./network.js";
 import { hostPaths, rootfsDir } from "./paths.js";
 import { pidAlive, sleep } from "./run.js";
@@ -26,7 +26,7 @@ function writeInRoot(root: string, rel: string, content: string, mode = 0o644): 
 async function attach(rec: HostRecord): Promise<void> {
   const p = hostPaths(rec.name);
   await setupHostNetwork(rec.name, rec.index);
-  await mountOverlay(rootfsDir(rec.release ?? DEFAULT_RELEASE), p.upper, p.work, p.root);
+  await mountOverlay(rootfsDir(releaseOf(rec)), p.upper, p.work, p.root);
   // The machine's resolver, refreshed at every boot like DHCP would.
   writeInRoot(p.root, "etc/resolv.conf", fs.readFileSync("/etc/resolv.conf", "utf8"));
   trustMachineCAs(p.root);

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import { bootHost, createHost, destroyHost, stopHost, unmountHost, waitReady } from "./host.js";
 import { withLock } from "./lock.js";
 import { mountsUnder } from "./mounts.js";
-import { DEFAULT_RELEASE, type Flavor, type Release, validateName } from "./naming.js";
+import { DEFAULT_RELEASE, type Flavor, type Release, releaseOf, validateName } from "./naming.js";
 import { listNetns, removeNatIfIdle, removeStrayVeths } from "./network.js";
 import { hostPaths, hostsDir } from "./paths.js";
 import { ensureRootfs } from "./rootfs.js";
@@ -34,7 +34,7 @@ async function upOne(name: string, flavor: Flavor, release: Release): Promise<Sa
   const pid = runningPid(name);
   if (rec?.host && pid !== undefined) {
     if (rec.flavor !== flavor) throw new Error(`sandbox host ${name} already runs as ${rec.flavor}; down it first`);
-    if ((rec.release ?? DEFAULT_RELEASE) !== release) throw new Error(`sandbox host ${name} already runs ${rec.release ?? DEFAULT_RELEASE}; down it first`);
+    if (releaseOf(rec) !== release) throw new Error(`sandbox host ${name} already runs ${releaseOf(rec)}; down it first`);
     // Left as it is, but an up killed mid-boot may have left it booting: wait for it.
     await waitReady(rec.host, pid);
     return rec.host;
@@ -61,8 +61,8 @@ async function upOne(name: string, flavor: Flavor, release: Release): Promise<Sa
  */
 export async function up(hosts: { name: string; flavor: Flavor; release?: Release }[]): Promise<SandboxHost[]> {
   hosts.forEach((h) => validateName(h.name));
-  for (const r of new Set(hosts.map((h) => h.release ?? DEFAULT_RELEASE))) await ensureRootfs(r);
-  const results = await Promise.allSettled(hosts.map((h) => hostLock(h.name, () => upOne(h.name, h.flavor, h.release ?? DEFAULT_RELEASE))));
+  for (const r of new Set(hosts.map(releaseOf))) await ensureRootfs(r);
+  const results = await Promise.allSettled(hosts.map((h) => hostLock(h.name, () => upOne(h.name, h.flavor, releaseOf(h)))));
   await writeInventory();
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed.length > 0) {

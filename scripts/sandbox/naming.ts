@@ -17,6 +17,9 @@ export function isRelease(s: string): s is Release {
   return (RELEASES as readonly string[]).includes(s);
 }
 
+/** A host's release: records and specs from before releases name none, which means bookworm. */
+export const releaseOf = (h: { release?: Release }): Release => h.release ?? DEFAULT_RELEASE;
+
 /** Hosts `up` starts when given no arguments. */
 export const DEFAULT_HOSTS: readonly { name: string; flavor: Flavor }[] = [
   { name: "flatlogic", flavor: "systemd" },

@@ -14,16 +14,13 @@ export const MIRROR = process.env.HOSTFORM_SANDBOX_MIRROR ?? "http://deb.debian.
 const SECURITY_MIRROR = MIRROR.replace(/\/debian\/?$/, "/debian-security");
 export const UBUNTU_MIRROR = process.env.HOSTFORM_SANDBOX_UBUNTU_MIRROR ?? "http://archive.ubuntu.com/ubuntu";
 
-/**
- * Ubuntu's archive keyring, which this Debian machine does not package: the ubuntu-keyring .deb of
- * noble, fetched from the mirror and checked against this hash (taken from noble's signed
- * Packages index) before debootstrap trusts any key in it.
- */
-const UBUNTU_KEYRING = {
-  pool: "pool/main/u/ubuntu-keyring/ubuntu-keyring_2023.11.28.1_all.deb",
-  sha256: "36de43b15853ccae0028e9a767613770c704833f82586f28eb262f0311adb8a8",
-  keyring: "usr/share/keyrings/ubuntu-archive-keyring.gpg",
-};
+/** A keyring this Debian machine does not package: a .deb in the mirror's pool, trusted only with this hash. */
+interface Keyring {
+  readonly pool: string;
+  readonly sha256: string;
+  /** The keyring's path inside the .deb. */
+  readonly path: string;
+}
 
 interface Distro {
   readonly mirror: string;
@@ -32,6 +29,8 @@ interface Distro {
   readonly components: string;
   /** debootstrap's script for the suite (its Ubuntu script serves every Ubuntu release). */
   readonly script?: string;
+  /** The archive keyring, when the machine's own (debian-archive-keyring) does not sign it. */
+  readonly keyring?: Keyring;
 }
 
 const DISTROS: Readonly<Record<Release, Distro>> = {
@@ -42,6 +41,12 @@ const DISTROS: Readonly<Record<Release, Distro>> = {
   noble: {
     mirror: UBUNTU_MIRROR, components: "main,universe", script: "/usr/share/debootstrap/scripts/gutsy",
     sources: ["noble", "noble-updates", "noble-security"].map((suite) => `deb ${UBUNTU_MIRROR} ${suite} main universe`),
+    // noble's ubuntu-keyring; the hash is the one noble's signed Packages index gives.
+    keyring: {
+      pool: "pool/main/u/ubuntu-keyring/ubuntu-keyring_2023.11.28.1_all.deb",
+      sha256: "36de43b15853ccae0028e9a767613770c704833f82586f28eb262f0311adb8a8",
+      path: "usr/share/keyrings/ubuntu-archive-keyring.gpg",
+    },
   },
 };
 
@@ -98,7 +103,7 @@ async function configure(root: string, release: Release): Promise<void> {
   await run("chroot", [root, "passwd", "-l", "root"]);
   await run("systemctl", ["--root", root, "enable", "ssh.service"]);
   // Ubuntu starts sshd from ssh.socket; with ssh.service enabled as well both would bind port 22.
-  if (fs.existsSync(path.join(root, "lib/systemd/system/ssh.socket")) || fs.existsSync(path.join(root, "usr/lib/systemd/system/ssh.socket"))) {
+  if (fs.existsSync(path.join(root, "usr/lib/systemd/system/ssh.socket"))) {
     await run("systemctl", ["--root", root, "disable", "ssh.socket"]);
   }
   await run("systemctl", ["--root", root, "mask", ...MASKED_UNITS]);
@@ -115,7 +120,7 @@ async function configure(root: string, release: Release): Promise<void> {
 async function removeStaleBuilds(release: Release): Promise<void> {
   const parent = path.dirname(rootfsDir(release));
   for (const entry of fs.readdirSync(parent)) {
-    const m = entry.match(/^([a-z]+)\.tmp-(\d+)$/);
+    const m = entry.match(/^([a-z]+)\.(?:tmp|keys)-(\d+)$/);
     if (!m || m[1] !== release || pidAlive(Number(m[2]))) continue;
     const dir = path.join(parent, entry);
     log(`removing stale partial rootfs ${dir}`);
@@ -124,14 +129,14 @@ async function removeStaleBuilds(release: Release): Promise<void> {
   }
 }
 
-/** Ubuntu's keyring, unpacked in `tmp` once its .deb matched the pinned hash: the keyring's path. */
-async function ubuntuKeyring(tmp: string): Promise<string> {
-  const deb = path.join(tmp, "ubuntu-keyring.deb");
-  await run("curl", ["-fsS", "--retry", "3", "-o", deb, `${UBUNTU_MIRROR}/${UBUNTU_KEYRING.pool}`]);
+/** A distribution's keyring, unpacked in `tmp` once its .deb matched the pinned hash: the keyring's path. */
+async function fetchKeyring(mirror: string, k: Keyring, tmp: string): Promise<string> {
+  const deb = path.join(tmp, "keyring.deb");
+  await run("curl", ["-fsS", "--retry", "3", "-o", deb, `${mirror}/${k.pool}`]);
   const got = crypto.createHash("sha256").update(fs.readFileSync(deb)).digest("hex");
-  if (got !== UBUNTU_KEYRING.sha256) throw new Error(`${UBUNTU_MIRROR}/${UBUNTU_KEYRING.pool} has sha256 ${got}, expected ${UBUNTU_KEYRING.sha256}: not trusting it`);
+  if (got !== k.sha256) throw new Error(`${mirror}/${k.pool} has sha256 ${got}, expected ${k.sha256}: not trusting it`);
   await run("dpkg-deb", ["-x", deb, path.join(tmp, "keyring")]);
-  return path.join(tmp, "keyring", UBUNTU_KEYRING.keyring);
+  return path.join(tmp, "keyring", k.path);
 }
 
 async function build(release: Release): Promise<void> {
@@ -143,7 +148,7 @@ async function build(release: Release): Promise<void> {
   log(`building base rootfs in ${tmp} (debootstrap ${release} from ${d.mirror}); this takes a few minutes`);
   try {
     fs.mkdirSync(keys, { recursive: true });
-    const keyring = release === "noble" ? [`--keyring=${await ubuntuKeyring(keys)}`] : [];
+    const keyring = d.keyring ? [`--keyring=${await fetchKeyring(d.mirror, d.keyring, keys)}`] : [];
     await run("debootstrap", ["--variant=minbase", ...keyring, `--components=${d.components}`, `--include=${PACKAGES.join(",")}`, release, tmp, d.mirror, ...(d.script ? [d.script] : [])]);
     // debootstrap can leave /proc mounted in the target; it must not travel with the rename.
     await unmountAll(tmp);
@@ -169,8 +174,7 @@ function rootfsReady(release: Release): boolean {
 export async function ensureRootfs(release: Release = DEFAULT_RELEASE): Promise<void> {
   if (rootfsReady(release)) return checkVersion(release);
   fs.mkdirSync(path.dirname(rootfsDir(release)), { recursive: true });
-  // bookworm keeps the lock name it always had.
-  await withLock(release === "bookworm" ? "rootfs" : `rootfs-${release}`, async () => {
+  await withLock(`rootfs-${release}`, async () => {
     if (rootfsReady(release)) return;
     await removeStaleBuilds(release);
     await build(release);

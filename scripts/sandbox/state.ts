@@ -2,7 +2,7 @@
 // and the inventory the Pulumi sandbox stack reads (.sandbox/inventory.json).
 import fs from "node:fs";
 import { withLock } from "./lock.js";
-import { type Flavor, type Release, allocateIndex, preferredIndex } from "./naming.js";
+import { DEFAULT_RELEASE, type Flavor, type Release, allocateIndex, preferredIndex } from "./naming.js";
 import { hostPaths, hostsDir, inventoryPath } from "./paths.js";
 import { processStartTime } from "./run.js";
 
@@ -66,13 +66,13 @@ function indexesInUse(): number[] {
 }
 
 /** Claim the host dir and the lowest free index in one step, under a lock. */
-export async function claimHost(name: string, flavor: Flavor, release: Release = "bookworm"): Promise<HostRecord> {
+export async function claimHost(name: string, flavor: Flavor, release: Release = DEFAULT_RELEASE): Promise<HostRecord> {
   return withLock("hosts", async () => {
     // Another checkout on this machine (a CI clone) has its own records but shares the network:
     // the hfv<index> links that exist are taken too.
     const used = [...allRecords().filter((r) => r.name !== name).map((r) => r.index), ...indexesInUse()];
     const owner = { pid: process.pid, start: processStartTime(process.pid) ?? "" };
-    const rec: HostRecord = { name, flavor, ...(release === "bookworm" ? {} : { release }), index: allocateIndex(used, preferredIndex(name)), owner };
+    const rec: HostRecord = { name, flavor, ...(release === DEFAULT_RELEASE ? {} : { release }), index: allocateIndex(used, preferredIndex(name)), owner };
     fs.mkdirSync(hostPaths(name).dir, { recursive: true });
     writeRecord(rec);
     return rec;
