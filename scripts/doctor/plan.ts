@@ -12,7 +12,6 @@ import type { DuelSettings } from "../../components/topologies/duel/settings";
 import type { FlatlogicSettings } from "../../components/topologies/flatlogic/settings";
 import type { HostConfig, StackConfig } from "../../infra/config";
 
-
 /** A port that must be listening, and who should own it: a PM2 app, or a process name. */
 export interface ExpectedPort {
   readonly port: number;

@@ -72,7 +72,6 @@ export class Pm2SystemdUnit extends pulumi.ComponentResource {
     super("hostform:vm:Pm2SystemdUnit", name, {}, opts);
     const h = args.host;
     const version = args.version ?? PM2_VERSION;
-    const prefix = PM2_PREFIX;
     this.pm2Bin = PM2_BIN;
     this.ecosystemPath = ecosystemPathOf(h.home);
     const parent = { parent: this };
@@ -80,8 +79,8 @@ export class Pm2SystemdUnit extends pulumi.ComponentResource {
     const installed = new Step(`${name}-install`, {
       connection: h.connection,
       title: `pm2 ${version}`,
-      check: script`test "$(${`${h.nodeBinDir}/node`} -p 'require(process.argv[1]).version' ${`${prefix}/lib/node_modules/pm2/package.json`} 2>/dev/null)" = ${version}`,
-      run: script`PATH=${h.nodeBinDir}:$PATH npm install --global --prefix ${prefix} --no-audit --no-fund --loglevel=error ${`pm2@${version}`} >/dev/null
+      check: script`test "$(${`${h.nodeBinDir}/node`} -p 'require(process.argv[1]).version' ${`${PM2_PREFIX}/lib/node_modules/pm2/package.json`} 2>/dev/null)" = ${version}`,
+      run: script`PATH=${h.nodeBinDir}:$PATH npm install --global --prefix ${PM2_PREFIX} --no-audit --no-fund --loglevel=error ${`pm2@${version}`} >/dev/null
 ln -sf ${this.pm2Bin} /usr/local/bin/pm2`,
       triggers: version,
     }, { ...parent, dependsOn: h.ready });
