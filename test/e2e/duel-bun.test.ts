@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectionOf, hostExec, ROOT, sandbox, summary, TestStack, until } from "./harness";
+import { hostEntry, hostExec, ROOT, sandbox, summary, TestStack, until } from "./harness";
 
 // Issue 13: the duel fixture shaped like the real repository (bun workspace, core package built
 // before start, its own ecosystem.config.cjs) with the seeds' default app settings.
@@ -18,9 +18,8 @@ async function bunStack(name: string, flavor: "container" | "systemd", tweak?: (
   tweak?.(repo);
   const stack = new TestStack(ROOT);
   await stack.init();
-  const c = connectionOf(h);
   stack.setConfig({
-    "hostform:hosts": [{ name, flavor, role: "duel", address: c.host, port: c.port, user: c.user, hostKey: c.hostKey, privateKeyPath: c.privateKeyPath }],
+    "hostform:hosts": [hostEntry(h, "duel")],
     // No `app` key: the seeds' defaults (bun, its commands, the repository's ecosystem file).
     "hostform:duel": { repo: repo.remote, node: { source: "npm-registry" }, browser: { source: "debian", package: "chromium" }, externalPorts: { server: 5555 }, gracefulTimeoutSeconds: 120 },
   });

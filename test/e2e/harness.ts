@@ -104,6 +104,12 @@ export function connectionOf(h: sandbox.SandboxHost) {
   return { host: h.address, port: h.port, user: h.user, hostKey: h.hostPublicKey, privateKeyPath: h.privateKeyPath };
 }
 
+/** A `hostform:hosts` entry for a sandbox host, its key pinned: named and with the flavor it runs as. */
+export function hostEntry(h: sandbox.SandboxHost, role: string) {
+  const c = connectionOf(h);
+  return { name: h.name, flavor: h.flavor, role, address: c.host, port: c.port, user: c.user, hostKey: c.hostKey, privateKeyPath: c.privateKeyPath };
+}
+
 export { sandbox };
 
 /** Polls `fn` each second until `ok` holds or `seconds` pass; the last value either way. */

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectionOf, hostExec, ROOT, sandbox, summary, TestStack, until } from "./harness";
+import { hostEntry, hostExec, ROOT, sandbox, summary, TestStack, until } from "./harness";
 import { UBUNTU_MIRROR } from "../../scripts/sandbox/rootfs";
 
 // Issue 13: hosts as they are in the field. The Flatlogic runbook's VM is Ubuntu (its PM2 unit is
@@ -21,9 +21,8 @@ describe.skipIf(!reachable)("Ubuntu 24.04 host: the Flatlogic VM", () => {
     [h] = await sandbox.up([{ name: HOST, flavor: "systemd", release: "noble" }]);
     const repo = sandbox.publishRepo(h, path.join(ROOT, "test/fixtures/flatlogic-app"), "/srv/git/app.git");
     await stack.init();
-    const c = connectionOf(h);
     stack.setConfig({
-      "hostform:hosts": [{ name: HOST, flavor: "systemd", role: "flatlogic", address: c.host, port: c.port, user: c.user, hostKey: c.hostKey, privateKeyPath: c.privateKeyPath }],
+      "hostform:hosts": [hostEntry(h, "flatlogic")],
       "hostform:flatlogic": { repo: repo.remote, serverName: "app.example.test", node: { source: "npm-registry" }, executorFrom: "workspace", healthTimeoutSeconds: 60 },
     });
     const set = await stack.pulumi("config", "set", "--secret", "--path", "hostform:flatlogicBackendEnv.JWT_SECRET", SECRET);
@@ -74,9 +73,8 @@ describe.skipIf(!reachable)("Ubuntu 24.04 container: the duel stack with Postgre
     const [h] = await sandbox.up([{ name: DUEL, flavor: "container", release: "noble" }]);
     const repo = sandbox.publishRepo(h, path.join(ROOT, "test/fixtures/duel-app"), "/srv/git/duel.git");
     await stack.init();
-    const c = connectionOf(h);
     stack.setConfig({
-      "hostform:hosts": [{ name: DUEL, flavor: "container", role: "duel", address: c.host, port: c.port, user: c.user, hostKey: c.hostKey, privateKeyPath: c.privateKeyPath }],
+      "hostform:hosts": [hostEntry(h, "duel")],
       "hostform:duel": {
         repo: repo.remote, node: { source: "npm-registry" }, browser: { source: "debian", package: "falkon" }, externalPorts: { server: 5555 },
         app: { runtime: "node", ecosystem: "generated" }, gracefulTimeoutSeconds: 120,
