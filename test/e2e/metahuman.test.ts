@@ -145,15 +145,23 @@ describe("MetaHuman OS topology", () => {
       }
     })();
     // Four EventSource-like clients, reconnecting when a stream ends: workers end theirs on reload.
-    const streams = [0, 1, 2, 3].map(() => ({ hellos: [] as { version: string; pid: number }[], ticks: 0, byes: 0 }));
+    // Like a client with a heartbeat timeout, a connection silent for 3 s (ticks come every 250 ms)
+    // is dropped and opened again: the cluster can hand a new connection to a worker that is just
+    // exiting, and it then hangs with no answer. Such drops are counted (`stalls`), and printed on
+    // failure.
+    const streams = [0, 1, 2, 3].map(() => ({ hellos: [] as { version: string; pid: number }[], ticks: 0, byes: 0, stalls: 0 }));
     const listen = streams.map(async (s) => {
       while (polling) {
+        const silent = new AbortController();
+        let watchdog = setTimeout(() => silent.abort(), 3000);
         try {
-          const r = await fetch(`${web}api/stream`);
+          const r = await fetch(`${web}api/stream`, { signal: silent.signal });
           const reader = r.body!.getReader();
           let text = "";
           for (;;) {
             const { done, value } = await reader.read();
+            clearTimeout(watchdog);
+            watchdog = setTimeout(() => silent.abort(), 3000);
             if (done || !polling) break;
             text += Buffer.from(value).toString();
             let end;
@@ -167,7 +175,10 @@ describe("MetaHuman OS topology", () => {
           }
           await reader.cancel().catch(() => {});
         } catch {
+          if (silent.signal.aborted) s.stalls++;
           await sleep(500);
+        } finally {
+          clearTimeout(watchdog);
         }
       }
     });
