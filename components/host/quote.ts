@@ -20,10 +20,17 @@ export function sh(value: string | number, multiline = false): string {
 export function script(strings: TemplateStringsArray, ...values: unknown[]): string {
   let out = strings[0];
   values.forEach((value, i) => {
-    const words = Array.isArray(value) ? value : [value];
-    out += words.map((w) => sh(w as string)).join(" ") + strings[i + 1];
+    const words: unknown[] = Array.isArray(value) ? value : [value];
+    out += words.map(word).join(" ") + strings[i + 1];
   });
   return out;
+}
+
+/** A value fit for `sh`: a string, a finite number or a boolean; `undefined`, `null` or an object is a bug upstream, not a word. */
+function word(value: unknown): string {
+  if (typeof value === "string" || (typeof value === "number" && Number.isFinite(value))) return sh(value);
+  if (typeof value === "boolean") return String(value);
+  throw new Error(`refusing to put ${value === null ? "null" : typeof value} into a remote shell script: ${String(value).slice(0, 40)}`);
 }
 
 /** A shell script that fails on the first error, on unset variables and inside pipelines. */

@@ -32,3 +32,18 @@ describe("script", () => {
     );
   });
 });
+
+describe("script refuses what is not a word (review 3, previous 27)", () => {
+  it("throws on undefined, null, objects and NaN instead of writing 'undefined' or '[object Object]'", () => {
+    const missing: { path?: string } = {};
+    expect(() => script`rm -f ${missing.path}`).toThrow(/refusing to put undefined/);
+    expect(() => script`rm -f ${null}`).toThrow(/refusing to put null/);
+    expect(() => script`echo ${{ a: 1 }}`).toThrow(/refusing to put object/);
+    expect(() => script`sleep ${Number.NaN}`).toThrow(/refusing to put number/);
+    expect(() => script`install ${["ok", undefined]}`).toThrow(/refusing to put undefined/);
+  });
+
+  it("keeps numbers and booleans as their words", () => {
+    expect(script`sleep ${5} && echo ${true}`).toBe("sleep 5 && echo true");
+  });
+});

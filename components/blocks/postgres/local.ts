@@ -39,7 +39,7 @@ export function localPostgres(name: string, a: LocalPostgresArgs, opts: pulumi.C
     }, { ...parent, dependsOn: [pg] });
   return new Step(`${name}-database`, {
     connection, title: `database ${a.database} and role ${a.user}`,
-    check: script`cd / && test "$(runuser -u postgres -- psql -tAc ${`select count(*) from pg_roles where rolname='${a.user}'`})" = 1 && test "$(runuser -u postgres -- psql -tAc ${`select count(*) from pg_database where datname='${a.database}'`})" = 1`,
+    check: script`cd / && test "$(runuser -u postgres -- psql -tAc ${`select count(*) from pg_roles where rolname=${sqlLiteral(a.user)}`})" = 1 && test "$(runuser -u postgres -- psql -tAc ${`select count(*) from pg_database where datname=${sqlLiteral(a.database)}`})" = 1`,
     // The password reaches psql on stdin, inside the SQL: never a command line.
     run: "cd / && runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 >/dev/null",
     stdin: pulumi.output(a.password).apply((pw) => createDatabaseSql(a.user, a.database, pw)),
@@ -52,10 +52,13 @@ export function postgresClient(name: string, connection: pulumi.Input<Connection
   return new AptPackages(`${name}-postgresql-client`, { connection, packages: ["postgresql-client"] }, opts);
 }
 
+/** A SQL string literal: quotes doubled, so a name can never end the literal early. */
+export const sqlLiteral = (x: string): string => `'${x.replace(/'/g, "''")}'`;
+
 /** Idempotent SQL: the role (password set every time, so a changed secret applies) and its database. */
 export function createDatabaseSql(user: string, database: string, password: string): string {
   const ident = (x: string) => `"${x.replace(/"/g, '""')}"`;
-  const literal = (x: string) => `'${x.replace(/'/g, "''")}'`;
+  const literal = sqlLiteral;
   return `SELECT 'CREATE ROLE ${ident(user).replace(/'/g, "''")} LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(user)})\\gexec
 ALTER ROLE ${ident(user)} WITH LOGIN PASSWORD ${literal(password)};
 SELECT 'CREATE DATABASE ${ident(database).replace(/'/g, "''")} OWNER ${ident(user).replace(/'/g, "''")}' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = ${literal(database)})\\gexec

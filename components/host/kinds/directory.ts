@@ -69,8 +69,10 @@ export const directory: Kind<DirectoryInputs, DirectoryObserved> = {
   id: (i) => `${i.connection.host}:${i.path}/`,
   validate(i) {
     const out: { property: string; reason: string }[] = [];
-    if (!i.path?.startsWith("/") || /\n/.test(i.path) || i.path === "/" || i.path.split("/").includes("..")) {
-      out.push({ property: "path", reason: `must be an absolute directory path other than /, without .. segments, got ${JSON.stringify(i.path)}` });
+    // Every segment but the leading empty one must be a real name: "//", "/." and "/./" would make the walk
+    // (and a chmod or chown) land on a parent, "/" itself at worst.
+    if (!i.path?.startsWith("/") || /\n/.test(i.path) || i.path.slice(1).split("/").some((seg) => ["", ".", ".."].includes(seg))) {
+      out.push({ property: "path", reason: `must be an absolute directory path other than /, without empty, . or .. segments and without a trailing /, got ${JSON.stringify(i.path)}` });
     }
     if (i.mode !== undefined && !MODE.test(i.mode)) out.push({ property: "mode", reason: `must be octal like "0755", got ${JSON.stringify(i.mode)}` });
     for (const k of ["owner", "group"] as const) {

@@ -20,6 +20,8 @@ export interface ServiceObserved {
 /** Hooks in this folder are run in order at container start (see BootScript in the duel stack). */
 export const BOOT_DIR = "/etc/hostform/boot.d";
 const SERVICE = /^[A-Za-z0-9@_.-]+$/;
+// Debian's run-parts skips hook names holding `.` or `@`, so a boot-hook service would never start.
+const BOOT_SERVICE = /^[A-Za-z0-9_-]+$/;
 
 export function observeServiceScript(i: Pick<ServiceInputs, "name" | "manager">): string {
   if (i.manager === "systemd") {
@@ -65,6 +67,9 @@ export const service: Kind<ServiceInputs, ServiceObserved> = {
   validate(i) {
     const out: { property: string; reason: string }[] = [];
     if (!SERVICE.test(i.name ?? "")) out.push({ property: "name", reason: `must be a service name, got ${JSON.stringify(i.name)}` });
+    else if (i.manager !== "systemd" && !BOOT_SERVICE.test(i.name)) {
+      out.push({ property: "name", reason: `must be an init.d script name of [A-Za-z0-9_-] (run-parts skips a boot hook named with "." or "@"), got ${JSON.stringify(i.name)}` });
+    }
     if (i.manager !== "systemd" && i.manager !== "initd") out.push({ property: "manager", reason: `must be "systemd" or "initd" (hosts without systemd), got ${JSON.stringify(i.manager)}` });
     return out;
   },
