@@ -1,10 +1,12 @@
 /**
  * bun from the npm registry: the platform binary the `bun` package installs (its optional
- * dependency @oven/bun-linux-<arch>), fetched for the host's architecture and unpacked into
+ * dependency @oven/bun-linux-<arch>), fetched for the host's architecture, checked against the
+ * registry's sha512 `dist.integrity` like node's tarballs, and unpacked into
  * /opt/hostform/bun-v<version>, so no install script of the package runs as root.
  */
 import { script } from "../../host/quote";
 import { archOf } from "./arch";
+import { FETCH_NPM } from "./downloads";
 
 export const BUN_ROOT = "/opt/hostform/bun";
 
@@ -18,9 +20,10 @@ export function bunCheck(version: string): string {
 export function bunInstall(version: string, machine: string, registry: string): string {
   const pkg = `bun-linux-${archOf(machine).bun}`;
   const dir = `${BUN_ROOT}-v${version}`;
-  return script`dir=${dir}
+  return FETCH_NPM + script`dir=${dir}
 tmp=$(mktemp -d); trap 'rm -rf -- "$tmp"' EXIT
-curl -fsSL ${`${registry}/@oven/${pkg}/-/${pkg}-${version}.tgz`} | tar -xz -C "$tmp"
+hf_fetch_npm ${`${registry}/@oven/${pkg}/-/${pkg}-${version}.tgz`} ${`${registry}/@oven/${pkg}/${version}`} "$tmp/bun.tgz"
+tar -xzf "$tmp/bun.tgz" -C "$tmp"
 rm -rf -- "$dir.new"; mkdir -p "$dir.new/bin"
 install -m 0755 "$tmp/package/bin/bun" "$dir.new/bin/bun"
 ln -s bun "$dir.new/bin/bunx"

@@ -25,7 +25,7 @@ export function npmTool(name: string, a: NpmToolArgs, opts: pulumi.CustomResourc
     connection: h.connection,
     title: `${a.pkg} ${a.version}`,
     check: script`test "$(${`${h.nodeBinDir}/node`} -p 'require(process.argv[1]).version' ${`${prefix}/lib/node_modules/${a.pkg}/package.json`} 2>/dev/null)" = ${a.version}`,
-    run: script`PATH=${h.nodeBinDir}:$PATH npm install --global --prefix ${prefix} --no-audit --no-fund --loglevel=error ${`${a.pkg}@${a.version}`} >/dev/null
+    run: script`PATH=${h.nodeBinDir}:$PATH npm install --global --ignore-scripts --prefix ${prefix} --no-audit --no-fund --loglevel=error ${`${a.pkg}@${a.version}`} >/dev/null
 ln -sf ${npmToolBin(a)} ${`/usr/local/bin/${a.pkg}`}`,
     triggers: a.version,
   }, { ...opts, dependsOn: h.ready });

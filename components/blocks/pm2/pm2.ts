@@ -80,7 +80,7 @@ export class Pm2SystemdUnit extends pulumi.ComponentResource {
       connection: h.connection,
       title: `pm2 ${version}`,
       check: script`test "$(${`${h.nodeBinDir}/node`} -p 'require(process.argv[1]).version' ${`${PM2_PREFIX}/lib/node_modules/pm2/package.json`} 2>/dev/null)" = ${version}`,
-      run: script`PATH=${h.nodeBinDir}:$PATH npm install --global --prefix ${PM2_PREFIX} --no-audit --no-fund --loglevel=error ${`pm2@${version}`} >/dev/null
+      run: script`PATH=${h.nodeBinDir}:$PATH npm install --global --ignore-scripts --prefix ${PM2_PREFIX} --no-audit --no-fund --loglevel=error ${`pm2@${version}`} >/dev/null
 ln -sf ${this.pm2Bin} /usr/local/bin/pm2`,
       triggers: version,
     }, { ...parent, dependsOn: h.ready });
