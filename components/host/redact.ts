@@ -18,11 +18,17 @@ function decoded(value: string): string | undefined {
   }
 }
 
+/** A value as JSON writes it inside a string ("hun\\"ter"), and percent-encoded as in a URL or a form. */
+function encodedForms(value: string): string[] {
+  return [JSON.stringify(value).slice(1, -1), encodeURIComponent(value)];
+}
+
 /** The forms a secret value can take in a log line. */
 export function secretForms(value: string): string[] {
   const forms = new Set<string>([value]);
   const d = decoded(value);
   if (d) forms.add(d);
+  for (const f of encodedForms(value)) forms.add(f);
   try {
     // A URL's password, as written and decoded (the user name is not a secret).
     const url = new URL(value);
@@ -62,10 +68,19 @@ export function envFileValues(text: string): string[] {
 
 /** Names that hold credentials, in env style (UPPER_SNAKE) and as keys of JSON or YAML. */
 const ENV_NAME = "[A-Z0-9_]*(?:SECRET|TOKEN|PASSWORD|PASSWD|_PASS|PASS_|PWD|KEY|CREDENTIAL|ADMIN_CODE)[A-Z0-9_]*";
-const KEY_NAME = "[A-Za-z0-9_.-]*(?:secret|token|password|passwd|pwd|apikey|api_key|api-key|credential|admin_?code|adminCode|private_?key|access_?key)[A-Za-z0-9_.-]*";
+const KEY_NAME = "[A-Za-z0-9_.-]*(?:secret|token|password|passwd|pwd|apikey|api_key|api-key|credential|admin[_-]?code|adminCode|private_?key|access_?key)[A-Za-z0-9_.-]*";
 
 const PATTERNS: [RegExp, string][] = [
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${MASK}`],
+  // A private key in PEM, whole: its lines carry no key name.
+  [/-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g, `-----BEGIN $1PRIVATE KEY----- ${MASK}`],
+  [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${MASK}`],
+  // A JSON Web Token (header.payload.signature, each base64url; the header always starts with {" → eyJ).
+  [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, MASK],
+  // Tokens whose prefix names them: Stripe, GitHub, Slack, AWS access keys.
+  [/\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{8,}|\bgh[pousr]_[A-Za-z0-9]{20,}|\bgithub_pat_[A-Za-z0-9_]{20,}|\bxox[abprs]-[A-Za-z0-9-]{10,}|\bAKIA[0-9A-Z]{16}\b/g, MASK],
+  // --password hunter2, -p=… is too short to tell; password 'hunter2' and password "…" as prose or SQL writes them.
+  [/(--(?:password|passwd|token|secret|api-key|admin-code)[= ])("[^"]*"|'[^']*'|\S+)/gi, `$1${MASK}`],
+  [/(\b(?:password|passwd|secret|token)\s+)('[^']*'|"[^"]*")/gi, `$1${MASK}`],
   // "password": "…" and password: … (JSON, YAML, logfmt), whatever the case of the key.
   [new RegExp(`("${KEY_NAME}"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*"|[^\\s,}]+)`, "gi"), `$1"${MASK}"`],
   [new RegExp(`(\\b${KEY_NAME}\\s*[=:]\\s*)("[^"]*"|'[^']*'|[^\\s,;&]+)`, "gi"), `$1${MASK}`],

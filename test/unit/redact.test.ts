@@ -14,6 +14,15 @@ const LEAKS: [string, string, string][] = [
   ["an RTMP stream key (Twitch)", "ffmpeg -f flv rtmp://live.twitch.tv/app/live_123456_AbCdEf", "live_123456_AbCdEf"],
   ["an RTMP stream key (Kick, rtmps)", "pushing to rtmps://fa723fc1b171.global-contribute.live-video.net/app/sk_us-west-2_XyZ", "sk_us-west-2_XyZ"],
   ["a YAML-ish key", "secret_key: abcdef123", "abcdef123"],
+  // Security review 3, previous 6 (P3): what still passed.
+  ["the duel's own header", "curl -H 'x-admin-code: 424242' http://127.0.0.1:5555/admin", "424242"],
+  ["Authorization: Token", "Authorization: Token 9f8e7d6c5b4a", "9f8e7d6c5b4a"],
+  ["a Stripe key", "charging with sk_live_51HxYzAbCdEfGh12", "sk_live_51HxYzAbCdEfGh12"],
+  ["a GitHub token", "cloning with ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"],
+  ["a PEM private key", "key: -----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAA\n-----END OPENSSH PRIVATE KEY-----", "b3BlbnNzaC1rZXktdjEAAAA"],
+  ["a JWT", "session eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl expired", "eyJzdWIiOiIxIn0.c2lnbmF0dXJl"],
+  ["password 'x' (SQL, prose)", "ALTER ROLE app PASSWORD 'hunter2'", "hunter2"],
+  ["--password x", "pg_dump --password hunter2 --host db", "hunter2"],
 ];
 
 describe("redaction of what hostform prints", () => {
@@ -30,12 +39,18 @@ describe("redaction of what hostform prints", () => {
 
   it("masks the stack's actual values anywhere, in every form they take, and not values too short to matter", () => {
     const url = "postgresql://duel:s%40fe%2Fpw-77@db:5432/duel";
-    expect(secretForms(url)).toEqual([url, "postgresql://duel:s@fe/pw-77@db:5432/duel", "s%40fe%2Fpw-77", "s@fe/pw-77"]);
+    expect(secretForms(url)).toEqual([url, "postgresql://duel:s@fe/pw-77@db:5432/duel", encodeURIComponent(url), "s%40fe%2Fpw-77", "s@fe/pw-77"]);
     const line = "migration failed: password s@fe/pw-77 rejected (encoded s%40fe%2Fpw-77); code=opaque-admin-9; pool 20";
     const out = redact(line, [url, "opaque-admin-9", "20"]);
     for (const leak of ["s@fe/pw-77", "s%40fe%2Fpw-77", "opaque-admin-9"]) expect(out).not.toContain(leak);
     expect(out).toContain("pool 20");
     expect(healthRedact("the admin code is opaque-admin-9", ["opaque-admin-9"])).toBe(`the admin code is ${MASK}`);
+  });
+
+  it("masks a known value in its JSON-escaped and percent-encoded forms (previous 6)", () => {
+    const out = redact('{"error":"bad password hun\\"ter ok"} and form p=p%C3%A4%20ss', ['hun"ter ok', "pä ss"]);
+    expect(out).not.toContain('hun\\"ter');
+    expect(out).not.toContain("p%C3%A4%20ss");
   });
 
   it("remembers the values of a secret env file for every later message of the run", () => {
