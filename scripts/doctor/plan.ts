@@ -46,8 +46,10 @@ export interface HostPlan {
   readonly health: readonly HealthCheck[];
   readonly public?: PublicUrl;
   readonly apacheLog?: string;
-  readonly releases?: { readonly dir: string; readonly keep: number };
-  readonly secretsFile?: { readonly path: string; readonly required: readonly string[] };
+  /** In the app user's tree: listed as that user (`user`), never by root. */
+  readonly releases?: { readonly dir: string; readonly keep: number; readonly user: string };
+  /** Writable by the app user (`user`): read as that user, never by root. */
+  readonly secretsFile?: { readonly path: string; readonly required: readonly string[]; readonly user: string };
   readonly postgres: boolean;
   readonly display?: { readonly display: string; readonly socket: string };
   readonly gpu: boolean;
@@ -99,7 +101,7 @@ function flatlogic(h: HostConfig, s: FlatlogicSettings): Partial<HostPlan> {
       ? { url: `http://${s.cloudflare.recordName}/`, status: 200, via: "Cloudflare" }
       : { url: `http://${h.connection.host}/`, status: 200, via: "the host's address" },
     apacheLog: "/var/log/apache2/error.log",
-    releases: { dir: `${pm2.home}/executor/frontend-releases`, keep: s.releasesKeep },
+    releases: { dir: `${pm2.home}/executor/frontend-releases`, keep: s.releasesKeep, user: pm2.user },
   };
 }
 
@@ -124,7 +126,7 @@ function duel(h: HostConfig, s: DuelSettings): Partial<HostPlan> {
       via: external === s.serverPort ? "the server's own port" : `the port proxy ${external} → ${s.serverPort}`,
     },
     // "Missing DATABASE_URL → Check /tmp/hyperscape-secrets.env" (seeds/000, Server Crashes on Startup).
-    secretsFile: { path: s.secretsPath, required: ["DATABASE_URL", "ADMIN_CODE"] },
+    secretsFile: { path: s.secretsPath, required: ["DATABASE_URL", "ADMIN_CODE"], user: pm2.user },
     postgres: local,
     display: { display: s.display, socket: xSocket(s.display) },
     gpu: true,

@@ -6,7 +6,7 @@
  */
 import { curlChecks } from "../../components/host/kinds/health";
 import { pm2As } from "../../components/host/kinds/pm2";
-import { script } from "../../components/host/quote";
+import { script, sh } from "../../components/host/quote";
 import type { HostPlan } from "./plan";
 
 /** Log lines shown per app and per unit. */
@@ -38,6 +38,15 @@ if(e.status!=="online"||e.unstable_restarts>0||e.restart_time>=${RESTARTS_WARN})
 
 /** hostform's deploys reload each app once; this many restarts since the daemon started means crashes. */
 export const RESTARTS_WARN = 10;
+
+/**
+ * A section that reads in a tree the app user can write runs as that user, bounded: a link planted
+ * there then reaches only what the user could read anyway, and a FIFO cannot hang the probe.
+ */
+function asOwner(user: string, body: string): string {
+  const run = `bash -c ${sh(body, true)}`;
+  return user === "root" ? `timeout 20 ${run}` : `timeout 20 runuser -u ${sh(user)} -- ${run}`;
+}
 
 export function probeScript(plan: HostPlan, nonce: string): string {
   const parts: string[] = [PRELUDE];
@@ -89,7 +98,9 @@ done`);
 
   if (plan.pm2) {
     const p = plan.pm2;
-    add("pm2", script`pid=$(cat ${`${p.home}/.pm2/pm2.pid`} 2>/dev/null || :)
+    // The pid file is the app user's: read as that user, bounded (a FIFO would block), digits only.
+    add("pm2", script`pid=$(timeout 5 runuser -u ${p.user} -- cat ${`${p.home}/.pm2/pm2.pid`} 2>/dev/null || :)
+case "$pid" in ''|*[!0-9]*) pid= ;; esac
 if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
   echo daemon=up
   timeout 30 bash -c ${pm2As(p, "jlist")} | runuser -u ${p.user} -- ${`${p.nodeBinDir}/node`} -e ${pm2Filter(LOG_LINES)}
@@ -105,19 +116,19 @@ fi`);
   if (plan.health.length > 0) add("health", curlChecks(plan.health));
   if (plan.apacheLog) add("apache", script`if [ -r ${plan.apacheLog} ]; then tail -n 200 -- ${plan.apacheLog}; else echo ${`${plan.apacheLog}=missing`}; fi`);
   if (plan.releases) {
-    add("releases", script`cd -- ${plan.releases.dir} || exit 1
+    add("releases", asOwner(plan.releases.user, script`cd -- ${plan.releases.dir} || exit 1
 ls -1A
-printf 'current=%s\\n' "$(readlink current || :)"`);
+printf 'current=%s\\n' "$(readlink current || :)"`));
   }
   if (plan.secretsFile) {
     // Variable names only, never a value; a link is not followed (the app user can write /tmp).
-    add("secrets", script`f=${plan.secretsFile.path}
+    add("secrets", asOwner(plan.secretsFile.user, script`f=${plan.secretsFile.path}
 if [ -f "$f" ] && [ ! -L "$f" ]; then
   stat -c 'mode %a %U' -- "$f"
   sed -n 's/^\\(export \\)\\{0,1\\}\\([A-Za-z_][A-Za-z0-9_]*\\)=.*/key \\2/p' -- "$f"
 else
   echo missing
-fi`);
+fi`));
   }
   if (plan.postgres) add("postgres", "if command -v pg_lsclusters >/dev/null; then pg_lsclusters -h; else echo pg_lsclusters=missing; fi");
   if (plan.display) add("display", script`if [ -S ${plan.display.socket} ]; then echo socket=yes; else echo socket=no; fi`);

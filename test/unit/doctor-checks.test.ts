@@ -32,7 +32,7 @@ describe("doctor: the checks of each role", () => {
       pm2: { user: "ubuntu", home: "/home/ubuntu", nodeBinDir: "/opt/hostform/node/bin", apps: ["frontend-dev", "backend-dev", "fl-telemetry", "fl-executor"], unit: "pm2-ubuntu.service" },
       ports: [{ port: 80, process: "apache2" }, { port: 3001, app: "frontend-dev" }, { port: 3000, app: "backend-dev" }, { port: 4317, app: "fl-telemetry" }, { port: 4318, app: "fl-telemetry" }],
       public: { url: "http://198.18.0.10/", status: 200, via: "the host's address" },
-      releases: { dir: "/home/ubuntu/executor/frontend-releases", keep: 2 },
+      releases: { dir: "/home/ubuntu/executor/frontend-releases", keep: 2, user: "ubuntu" },
       gpu: false,
     });
     // On a container, /root/onstart.sh stands in for the units, and PM2 has no unit.
@@ -46,7 +46,7 @@ describe("doctor: the checks of each role", () => {
       pm2: { user: "root", home: "/root", apps: ["duel-arena"] },
       ports: [{ port: 5555, app: "duel-arena" }, { port: 5432, process: "postgres" }],
       public: { url: "http://198.18.0.10:35143/health", status: 200, via: "the port proxy 35143 → 5555" },
-      secretsFile: { path: "/tmp/hyperscape-secrets.env", required: ["DATABASE_URL", "ADMIN_CODE"] },
+      secretsFile: { path: "/tmp/hyperscape-secrets.env", required: ["DATABASE_URL", "ADMIN_CODE"], user: "root" },
       display: { display: ":99", socket: "/tmp/.X11-unix/X99" },
     });
     expect(gpu.pm2).not.toHaveProperty("unit");
