@@ -22,3 +22,8 @@ export function fingerprint(blob: Buffer): string {
 export function fingerprintOf(key: HostKey): string {
   return fingerprint(Buffer.from(key.base64, "base64"));
 }
+
+/** Whether the key a host presents is the pinned one: bytes, not text, so a pin copied without its "=" padding still matches. */
+export function isPinned(blob: Buffer, key: HostKey): boolean {
+  return blob.equals(Buffer.from(key.base64, "base64"));
+}

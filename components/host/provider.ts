@@ -17,7 +17,7 @@ export const SCHEMA = 1;
 type Props = Record<string, unknown> & BaseInputs & {
   /** The resource (stack, type, name), recorded on the host as a manager of what it manages (owners.ts). */
   managedBy?: string;
-  /** Secret values to mask in what this resource prints; never kept in state. */
+  /** Secret values to mask in what this resource prints; in state only as ciphertext (the engine keeps inputs), never in outputs. */
   secretValues?: readonly string[];
 };
 type Outs = Props & { observed: unknown; hostformSchema: number; appliedAt?: string };

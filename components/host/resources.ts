@@ -44,7 +44,7 @@ export interface FileArgs extends ConnectionArgs {
   readonly path: pulumi.Input<string>;
   /** The whole content. With `secret: true` it is wrapped as a Pulumi secret. */
   readonly content: pulumi.Input<string>;
-  /** A secret file: content never read back, never shown, never kept in state; default mode 0600. */
+  /** A secret file: content never read back, never shown, in state only as ciphertext (outputs: a keyed hash); default mode 0600. */
   readonly secret?: boolean;
   readonly mode?: pulumi.Input<string>;
   readonly owner?: pulumi.Input<string>;
@@ -128,7 +128,7 @@ export interface StepArgs extends ConnectionArgs {
   /** Exits 0 when the effect is in place, 1 when not: refresh runs it, so undone steps show as drift. */
   readonly check: pulumi.Input<string>;
   readonly run: pulumi.Input<string>;
-  /** Data for `run` on stdin; with `secret: true` it is a Pulumi secret and never kept in state. */
+  /** Data for `run` on stdin; with `secret: true` it is a Pulumi secret, in state only as ciphertext. */
   readonly stdin?: pulumi.Input<string>;
   readonly secret?: boolean;
   /** Any value: a change reruns the step. */

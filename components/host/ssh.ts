@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { NodeSSH } from "node-ssh";
 import { watchEngine } from "./engine";
-import { fingerprint, fingerprintOf, parseHostKey } from "./hostkey";
+import { fingerprint, fingerprintOf, isPinned, parseHostKey } from "./hostkey";
 import { sh } from "./quote";
 
 /** How to reach one host. The host key is always pinned; there is no trust on first use. */
@@ -120,7 +120,7 @@ async function connect(c: Connection): Promise<NodeSSH> {
         algorithms: { serverHostKey: (pinned.type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256"] : [pinned.type]) as never },
         hostVerifier: (key: Buffer) => {
           presented = fingerprint(key);
-          return key.toString("base64") === pinned.base64;
+          return isPinned(key, pinned);
         },
       });
       pool().opened++;

@@ -29,7 +29,7 @@ export interface HealthInputs extends BaseInputs {
   readonly generation?: string;
   readonly timeoutSeconds?: number;
   readonly logLines?: number;
-  /** The stack's secret values (every value of its secret maps): masked in the logs shown, never kept in state. */
+  /** The stack's secret values (every value of its secret maps): masked in the logs shown; in state only as ciphertext, never in outputs. */
   readonly secretValues?: readonly string[];
   /** Managed: "healthy" in the code. */
   readonly health?: string;
