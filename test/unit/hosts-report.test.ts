@@ -5,7 +5,7 @@ import { formatReport, formatTable, judge, needsOf } from "../../scripts/hosts/r
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA400bpYgarO7hBQ5+HyZhTk26Wtle15Kn1cN4IF3aGw";
 const host = (over: Partial<HostConfig> = {}, user = "ubuntu"): HostConfig => ({
-  name: "flatlogic-1", role: "flatlogic", flavor: "systemd",
+  name: "flatlogic-1", role: "flatlogic", flavor: "systemd", appUserPrivileges: "refuse",
   connection: { host: "198.18.0.10", port: 22, user, hostKey: KEY, privateKeyPath: "/k" }, ...over,
 });
 const debian: Facts = { id: "debian", version: "12", arch: "x86_64", systemd: true, memoryKiB: 4_000_000 };
