@@ -188,7 +188,8 @@ describe("production walk-through (README, Production) on a sandbox host", () =>
   });
 
   it("the app user regaining a privilege is drift, and up takes it away again", async () => {
-    await hostExec(HOST, "usermod -aG sudo ubuntu");
+    // Someone (or a package) hands the app user root again: a group and a drop-in of its own.
+    await hostExec(HOST, "usermod -aG sudo ubuntu && printf 'ubuntu ALL=(ALL) NOPASSWD:ALL\\n' > /etc/sudoers.d/91-regained && chmod 0440 /etc/sudoers.d/91-regained");
     expect(await ubuntuSudo()).toBe(0);
     const drift = await stack.drift();
     expect(drift.code, drift.all).not.toBe(0);
@@ -196,6 +197,8 @@ describe("production walk-through (README, Production) on a sandbox host", () =>
     const up = await stack.up();
     expect(up.code, up.all).toBe(0);
     expect(await ubuntuSudo()).toBe(1);
+    expect((await hostExec(HOST, "id -nG ubuntu")).trim().split(" ")).not.toContain("sudo");
+    expect(await hostExec(HOST, "cat /etc/sudoers.d/91-regained")).toBe("# revoked by hostform (the app user holds no privileges): ubuntu ALL=(ALL) NOPASSWD:ALL\n");
     expect((await stack.drift()).code).toBe(0);
   });
 });
