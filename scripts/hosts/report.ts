@@ -114,7 +114,7 @@ function privilegeFindings(h: HostConfig, appUser: string | undefined, probe: Pr
   const user = appUser === undefined ? "" : ` ${appUser}`;
   const grants = found.map((l) => `\n    ${l}`).join("");
   const setting = `hostform:appUserPrivileges.${h.role}`;
-  if (found.length && h.flavor === "container" && found.every((l) => l === "uid 0 (root)")) {
+  if (found.length && h.flavor === "container" && appUser === "root") {
     warnings.push(`${h.name}: the apps of role ${h.role} run as root on a container host (no init system, e.g. Vast.ai): the accepted risk of the README's security model`);
   } else if (found.length && h.appUserPrivileges === "revoke") {
     warnings.push(`${h.name}: the app user${user} of role ${h.role} is privileged; up revokes it (${setting}: revoke):${grants}`);

@@ -122,14 +122,14 @@ describe("hosts check: the app user's privileges (review N1) and sudo's I/O logs
   });
 
   it("root's apps: a warning on a container host (the README's accepted risk), refused on a systemd host", () => {
-    const root = { ...privileged, facts: { ...debian, systemd: false }, privileges: ["uid 0 (root)"] };
+    const root = { ...privileged, facts: { ...debian, systemd: false }, privileges: ["uid 0 (root)", "sudo -l -U: (ALL : ALL) ALL", "/etc/sudoers:20: root ALL=(ALL:ALL) ALL"] };
     const vast = judge(host({ role: "duel", flavor: "container" }, "root"), 0, { ...anyArch, appUser: "root" }, root);
     expect([vast.ready, vast.warnings]).toEqual([true, [
       "flatlogic-1: the apps of role duel run as root on a container host (no init system, e.g. Vast.ai): the accepted risk of the README's security model",
     ]]);
     const vm = judge(host({ role: "duel" }, "root"), 0, { ...anyArch, appUser: "root" }, { ...root, facts: debian });
     expect(vm.ready).toBe(false);
-    expect(vm.problems[0]).toMatch(/^flatlogic-1: the app user root of role duel is root-equivalent, which hostform refuses .*:\n {4}uid 0 \(root\)\n {2}Fix: /);
+    expect(vm.problems[0]).toMatch(/^flatlogic-1: the app user root of role duel is root-equivalent, which hostform refuses .*:\n {4}uid 0 \(root\)\n {4}sudo -l -U: \(ALL : ALL\) ALL\n {4}\/etc\/sudoers:20: root ALL=\(ALL:ALL\) ALL\n {2}Fix: /);
   });
 
   it("an unprivileged app user: ready, nothing said", () => {

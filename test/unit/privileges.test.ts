@@ -85,3 +85,26 @@ describe("hosts check's read, parsed", () => {
     expect(hostsCheckRead(undefined)).toBe(golden("hosts-check.sh").slice(golden("hosts-check.sh").indexOf("echo '--- sudo io'")));
   });
 });
+
+describe("refuse, run with the local bash", () => {
+  const run = (stubs: string) => spawnSync("bash", ["-c", `set -euo pipefail\n${stubs}\n${privilegesRefuse("ubuntu", { ...policy, policy: "refuse" })}`], { encoding: "utf8" });
+
+  it("fails naming the host, the user, what grants it and the fix", () => {
+    const r = run(`${idStub(1000, "ubuntu sudo")}\n${SUDO_ALLOWED}`);
+    expect([r.status, r.stdout]).toEqual([1, ""]);
+    expect(r.stderr).toBe([
+      "hostform: on flatlogic-1, the app user ubuntu (role flatlogic) is root-equivalent, which hostform refuses: an app compromise would own the host.",
+      "  member of group sudo",
+      "  sudo -l -U: (ALL : ALL) ALL",
+      "  sudo -l -U: (ALL) NOPASSWD: ALL",
+      "Fix: set hostform:appUserPrivileges.flatlogic: revoke (up removes these, keeping deploy's sudo), or as root on the host: gpasswd -d ubuntu GROUP for each group; " +
+        "comment out the user's line in each sudoers file named (visudo -f FILE); or accept the risk explicitly with hostform:appUserPrivileges.flatlogic: accept (README, Security model).",
+      "",
+    ].join("\n"));
+  });
+
+  it("an unprivileged user passes, silently", () => {
+    const r = run(`${idStub(1000, "ubuntu")}\n${SUDO_NONE}`);
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, "", ""]);
+  });
+});
