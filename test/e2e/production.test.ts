@@ -162,6 +162,25 @@ describe("production walk-through (README, Production) on a sandbox host", () =>
     expect(first.all + second.all + refused.all).not.toContain("SECRET");
   });
 
+  it("without hostform:appUserPrivileges, up stops at the privileged app user, before any app, saying why", async () => {
+    const template = file();
+    const doc = parseDocument(template);
+    doc.deleteIn(["config", "hostform:appUserPrivileges"]);
+    writeFileSync(stack.configFile, doc.toString({ lineWidth: 0 }));
+    const up = await stack.up();
+    writeFileSync(stack.configFile, template);
+    expect(up.code, up.all).not.toBe(0);
+    expect(up.all).toContain("hostform: on flatlogic-1, the app user ubuntu (role flatlogic) is root-equivalent, which hostform refuses");
+    expect(up.all).toContain("  member of group sudo\n");
+    // The provider's masking takes "PASSWD:…" for a credential ("NOPASSWD:[redacted]"): the line is still named.
+    expect(up.all).toContain("  /etc/sudoers.d/90-cloud-init-users:4: ubuntu ALL=(ALL) NOPASSWD:");
+    expect(up.all).toContain("Fix: set hostform:appUserPrivileges.flatlogic: revoke");
+    // Nothing was revoked, and nothing of the apps was started or written.
+    expect(await ubuntuSudo()).toBe(0);
+    expect((await sandbox.exec(HOST, "pgrep -u ubuntu >/dev/null || test -e /home/ubuntu/executor/backend.env")).code).toBe(1);
+    expect(stack.output).not.toContain("SECRET");
+  });
+
   it("steps 8-9: up converges the host logged in as deploy through sudo, revokes ubuntu's sudo; drift finds nothing", async () => {
     const [logins, sudos] = [await count("Accepted publickey for deploy "), await count("deploy : .*USER=root ; COMMAND=[^ ]*bash -c")];
     const up = await stack.up();
