@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { PRIVILEGE_POLICIES, type PrivilegePolicy } from "../components/blocks/base/privileges";
 import { checkKnownKeys, Problems } from "../components/blocks/validate";
 import { parseHostKey } from "../components/host/hostkey";
 import type { Connection } from "../components/host/ssh";
@@ -22,6 +23,8 @@ export interface HostConfig {
   readonly connection: Connection;
   /** The secret hostform:sshPrivateKey (a pulumi secret Output), when no key path is set. */
   readonly privateKeySecret?: unknown;
+  /** What to do about a privileged app user of its role (hostform:appUserPrivileges.<role>; default refuse). */
+  readonly appUserPrivileges: PrivilegePolicy;
 }
 
 /** One role's settings (defaults filled in) and its secrets, as config gives them. */
@@ -87,6 +90,7 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
     }
   }
 
+  const policies = privilegePolicies(raw, p);
   const seen = new Set<string>();
   const hosts: HostConfig[] = [];
   list.forEach((h, i) => {
@@ -136,6 +140,7 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
         ...(privateKeyPath !== undefined ? { privateKeyPath: String(privateKeyPath) } : {}),
       },
       ...(privateKey !== undefined ? { privateKeySecret: privateKey } : {}),
+      appUserPrivileges: policies[String(role)] ?? "refuse",
     });
   });
   const roles: Record<string, RoleConfig> = {};
@@ -143,6 +148,7 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
     const topology = TOPOLOGIES[role];
     if (topology) roles[role] = roleConfig(raw, projectDir, role, p);
   }
+  hosts.forEach((h, i) => checkAppUser(h, i, roles[h.role], p));
   const left = templatePlaceholders(raw);
   if (left.length) {
     // A placeholder's own complaints (not a key, not a remote…) would only repeat it: one list instead.
@@ -151,6 +157,45 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
   }
   if (problems.length) throw new ConfigError(problems);
   return { hosts, roles };
+}
+
+/** hostform:appUserPrivileges: per role, "refuse" (the default), "revoke" or "accept". */
+function privilegePolicies(raw: RawConfig, p: Problems): Record<string, PrivilegePolicy> {
+  const key = "hostform:appUserPrivileges";
+  const text = raw.get("appUserPrivileges");
+  if (text === undefined) return {};
+  let value: unknown;
+  try { value = JSON.parse(text); } catch { value = text; }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    p.add(`${key} must be an object of role: refuse | revoke | accept, e.g. flatlogic: revoke`);
+    return {};
+  }
+  const out: Record<string, PrivilegePolicy> = {};
+  for (const [role, policy] of Object.entries(value)) {
+    if (!TOPOLOGIES[role]) p.add(`${key}.${role}: no such role; the roles are ${Object.keys(TOPOLOGIES).join(", ")}`);
+    else if (!PRIVILEGE_POLICIES.includes(policy as PrivilegePolicy)) {
+      p.add(`${key}.${role} must be "refuse" (the default: up fails on a privileged app user), "revoke" (up removes its sudo rules and privileged groups) or "accept" (warns on every run), got ${JSON.stringify(policy)}`);
+    } else out[role] = policy as PrivilegePolicy;
+  }
+  return out;
+}
+
+/**
+ * The deploy login is not the app user (review N1): the apps face the internet, and the login holds
+ * sudo. Root logging in to run root's apps (a Vast.ai container) is the one case where they match.
+ */
+function checkAppUser(h: HostConfig, index: number, role: RoleConfig | undefined, p: Problems): void {
+  const appUser = (role?.settings as { appUser?: unknown } | undefined)?.appUser;
+  if (typeof appUser !== "string") return;
+  const key = `hostform:hosts[${index}]`;
+  const login = h.connection.user ?? "root";
+  if (login === appUser && login !== "root") {
+    p.add(`${key}.user ${JSON.stringify(login)} is also role ${h.role}'s app user (hostform:${h.role}.appUser): the login holds sudo, the app user must not. ` +
+      `Log in as a separate user with passwordless sudo (e.g. deploy; README, Production) and set ${key}.user to it`);
+  }
+  if (appUser === "root" && h.appUserPrivileges === "revoke") {
+    p.add(`hostform:appUserPrivileges.${h.role} is "revoke", but role ${h.role}'s app user on ${h.name} is root, whose rights cannot be revoked: set hostform:${h.role}.appUser to an unprivileged user`);
+  }
 }
 
 /** hostform:<role> through its topology's settings, and its secrets (plain only for detection). */

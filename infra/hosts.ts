@@ -26,7 +26,8 @@ export function buildHostResources(config: StackConfig, stack: string) {
     const role = config.roles[h.role];
     if (topology && role) {
       const secrets = Object.fromEntries(Object.entries(role.secrets).map(([k, v]) => [k, secretMap(v)]));
-      const b = topology.build({ name: h.name, connection, flavor: h.flavor, address: h.connection.host }, role.settings, secrets);
+      const privileges = { host: h.name, role: h.role, login: h.connection.user ?? "root", policy: h.appUserPrivileges };
+      const b = topology.build({ name: h.name, connection, flavor: h.flavor, address: h.connection.host, privileges }, role.settings, secrets);
       resources.push(...b.resources);
       built = b.outputs;
     }

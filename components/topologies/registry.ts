@@ -3,6 +3,7 @@
  * its entry and infra/hosts.ts builds it: adding a topology is its folder and one line here.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { AppUserPolicy } from "../blocks/base/privileges";
 import type { Problems } from "../blocks/validate";
 import type { Connection } from "../host/ssh";
 import { duel } from "./duel";
@@ -18,6 +19,8 @@ export interface HostContext {
   readonly flavor: Flavor;
   /** The address outputs and DNS records point at. */
   readonly address: string;
+  /** What to do about a privileged app user (hostform:appUserPrivileges). */
+  readonly privileges: AppUserPolicy;
 }
 
 /** A secret stack key holding a KEY → value map (hostform:<key>). */

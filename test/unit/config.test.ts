@@ -14,7 +14,7 @@ const raw = (values: Record<string, unknown>): RawConfig => ({
 describe("stack config", () => {
   it("returns typed hosts with defaults", () => {
     const c = loadConfig(raw({ hosts: [{ name: "web-1", role: "none", address: "198.18.0.10", hostKey: KEY, privateKeyPath: "~/.ssh/k" }] }), "/p");
-    expect(c.hosts).toEqual([{ name: "web-1", flavor: "systemd", role: "none", connection: { host: "198.18.0.10", port: 22, user: "root", hostKey: KEY, privateKeyPath: "~/.ssh/k" } }]);
+    expect(c.hosts).toEqual([{ name: "web-1", flavor: "systemd", role: "none", connection: { host: "198.18.0.10", port: 22, user: "root", hostKey: KEY, privateKeyPath: "~/.ssh/k" }, appUserPrivileges: "refuse" }]);
   });
 
   it("lists every bad key at once, each with what to do", () => {
@@ -47,7 +47,7 @@ describe("stack config", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "hf-inv-"));
     writeFileSync(path.join(dir, "inv.json"), JSON.stringify({ hosts: { duel: { address: "10.231.2.2", port: 22, user: "root", hostPublicKey: KEY, privateKeyPath: "/k", flavor: "container" } } }));
     const c = loadConfig(raw({ inventoryFile: "inv.json", hosts: [{ name: "duel", role: "none" }] }), dir);
-    expect(c.hosts[0]).toEqual({ name: "duel", flavor: "container", role: "none", connection: { host: "10.231.2.2", port: 22, user: "root", hostKey: KEY, privateKeyPath: "/k" } });
+    expect(c.hosts[0]).toEqual({ name: "duel", flavor: "container", role: "none", connection: { host: "10.231.2.2", port: 22, user: "root", hostKey: KEY, privateKeyPath: "/k" }, appUserPrivileges: "refuse" });
     expect(() => loadConfig(raw({ inventoryFile: "inv.json", hosts: [{ name: "other", flavor: "systemd", role: "none" }] }), dir)).toThrow(
       'hostform:hosts[0]: host "other" is not in the inventory inv.json; start it with: npm run sandbox -- up other:systemd',
     );
@@ -136,5 +136,46 @@ describe("stack config", () => {
     } finally {
       delete registry["systemd-only"];
     }
+  });
+});
+
+describe("the deploy login and the app user (review N1)", () => {
+  const host = (over: Record<string, unknown> = {}) => ({ name: "web-1", role: "flatlogic", address: "198.18.0.10", hostKey: KEY, privateKeyPath: "/k", ...over });
+  const problems = (values: Record<string, unknown>): string[] => {
+    try { loadConfig(raw(values), "/p"); return []; } catch (e) { return (e as ConfigError).problems; }
+  };
+  const flatlogic = { repo: "https://git.example/app.git" };
+
+  it("refuses a role whose app user is the host's login user, naming the fix", () => {
+    expect(problems({ hosts: [host({ user: "ubuntu" })], flatlogic })).toEqual([
+      'hostform:hosts[0].user "ubuntu" is also role flatlogic\'s app user (hostform:flatlogic.appUser): the login holds sudo, the app user must not. ' +
+        "Log in as a separate user with passwordless sudo (e.g. deploy; README, Production) and set hostform:hosts[0].user to it",
+    ]);
+    expect(problems({ hosts: [host({ user: "deploy" })], flatlogic: { ...flatlogic, appUser: "deploy" } })).toHaveLength(1);
+    expect(problems({ hosts: [host({ user: "deploy" })], flatlogic })).toEqual([]);
+  });
+
+  it("accepts root logging in to run root's apps (a Vast.ai container)", () => {
+    expect(problems({ hosts: [host({ user: "root", flavor: "container" })], flatlogic: { ...flatlogic, appUser: "root" } })).toEqual([]);
+  });
+
+  it("reads hostform:appUserPrivileges per role: refuse by default, revoke, accept; anything else is refused", () => {
+    const c = loadConfig(raw({ hosts: [host({ user: "deploy" }), host({ name: "web-2", user: "deploy" })], flatlogic, appUserPrivileges: { flatlogic: "revoke" } }), "/p");
+    expect(c.hosts.map((h) => h.appUserPrivileges)).toEqual(["revoke", "revoke"]);
+    expect(loadConfig(raw({ hosts: [host({ user: "deploy" })], flatlogic }), "/p").hosts[0]!.appUserPrivileges).toBe("refuse");
+    expect(loadConfig(raw({ hosts: [host({ user: "deploy" })], flatlogic, appUserPrivileges: { flatlogic: "accept" } }), "/p").hosts[0]!.appUserPrivileges).toBe("accept");
+    expect(problems({ hosts: [host({ user: "deploy" })], flatlogic, appUserPrivileges: { flatlogic: "ignore", web: "revoke" } })).toEqual([
+      'hostform:appUserPrivileges.flatlogic must be "refuse" (the default: up fails on a privileged app user), "revoke" (up removes its sudo rules and privileged groups) or "accept" (warns on every run), got "ignore"',
+      "hostform:appUserPrivileges.web: no such role; the roles are flatlogic, duel, metahuman",
+    ]);
+    expect(problems({ hosts: [host({ user: "deploy" })], flatlogic, appUserPrivileges: ["flatlogic"] })).toEqual([
+      "hostform:appUserPrivileges must be an object of role: refuse | revoke | accept, e.g. flatlogic: revoke",
+    ]);
+  });
+
+  it("refuses revoke for an app user that is root", () => {
+    expect(problems({ hosts: [host({ user: "deploy" })], flatlogic: { ...flatlogic, appUser: "root" }, appUserPrivileges: { flatlogic: "revoke" } })).toEqual([
+      'hostform:appUserPrivileges.flatlogic is "revoke", but role flatlogic\'s app user on web-1 is root, whose rights cannot be revoked: set hostform:flatlogic.appUser to an unprivileged user',
+    ]);
   });
 });

@@ -5,7 +5,7 @@ import { formatReport, formatTable, judge, needsOf } from "../../scripts/hosts/r
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA400bpYgarO7hBQ5+HyZhTk26Wtle15Kn1cN4IF3aGw";
 const host = (over: Partial<HostConfig> = {}, user = "ubuntu"): HostConfig => ({
-  name: "flatlogic-1", role: "flatlogic", flavor: "systemd",
+  name: "flatlogic-1", role: "flatlogic", flavor: "systemd", appUserPrivileges: "refuse",
   connection: { host: "198.18.0.10", port: 22, user, hostKey: KEY, privateKeyPath: "/k" }, ...over,
 });
 const debian: Facts = { id: "debian", version: "12", arch: "x86_64", systemd: true, memoryKiB: 4_000_000 };
@@ -83,5 +83,65 @@ describe("hosts check output", () => {
       "1 of 2 hosts ready for up; fix the problems above, then check again",
     ].join("\n"));
     expect(formatReport([ready])).toBe(`${formatTable([["HOST", "ROLE", "LOGIN", "CONNECT", "HOST KEY", "SUDO", "FLAVOR", "OS", "ARCH", "RESULT"], ready.row])}\n\n1 of 1 hosts ready for up`);
+  });
+});
+
+describe("hosts check: the app user's privileges (review N1) and sudo's I/O logs (N14)", () => {
+  const withUser = { ...anyArch, appUser: "ubuntu" };
+  const privileged = { connected: true as const, sudo: ok, facts: debian, privileges: ["member of group sudo", "/etc/sudoers.d/90-cloud-init-users:4: ubuntu ALL=(ALL) NOPASSWD:ALL"], sudoIoLog: [] };
+  const grants = "\n    member of group sudo\n    /etc/sudoers.d/90-cloud-init-users:4: ubuntu ALL=(ALL) NOPASSWD:ALL";
+
+  it("needsOf names the role's app user", () => {
+    const config = { hosts: [], roles: { flatlogic: { settings: { appUser: "ubuntu" }, secrets: {} } } } as StackConfig;
+    expect(needsOf(host(), config).appUser).toBe("ubuntu");
+    expect(needsOf(host({ role: "none" }), config).appUser).toBeUndefined();
+  });
+
+  it("refused by default: the host is not ready, and the problem names the user, what grants it and the fix", () => {
+    const v = judge(host({}, "deploy"), 0, withUser, privileged);
+    expect(v.ready).toBe(false);
+    expect(v.row.at(-1)).toBe("NOT READY");
+    expect(v.problems).toEqual([
+      `flatlogic-1: the app user ubuntu of role flatlogic is root-equivalent, which hostform refuses (an app compromise would own the host):${grants}\n` +
+        "  Fix: set hostform:appUserPrivileges.flatlogic: revoke (up removes these and keeps the login's sudo), or remove them by hand as root (gpasswd -d USER GROUP; visudo -f FILE), " +
+        "or accept the risk with hostform:appUserPrivileges.flatlogic: accept (README, Security model)",
+    ]);
+    expect(v.warnings).toBeUndefined();
+  });
+
+  it("revoke and accept: ready, with a warning", () => {
+    const revoke = judge(host({ appUserPrivileges: "revoke" }, "deploy"), 0, withUser, privileged);
+    expect([revoke.ready, revoke.problems, revoke.warnings]).toEqual([true, [], [
+      `flatlogic-1: the app user ubuntu of role flatlogic is privileged; up revokes it (hostform:appUserPrivileges.flatlogic: revoke):${grants}`,
+    ]]);
+    const accept = judge(host({ appUserPrivileges: "accept" }, "deploy"), 0, withUser, privileged);
+    expect([accept.ready, accept.warnings]).toEqual([true, [
+      `flatlogic-1: the app user ubuntu of role flatlogic is root-equivalent, accepted by hostform:appUserPrivileges.flatlogic: accept:${grants}`,
+    ]]);
+    expect(formatReport([revoke])).toContain(`\n- warning: flatlogic-1: the app user ubuntu of role flatlogic is privileged; up revokes it`);
+  });
+
+  it("root's apps: a warning on a container host (the README's accepted risk), refused on a systemd host", () => {
+    const root = { ...privileged, facts: { ...debian, systemd: false }, privileges: ["uid 0 (root)", "sudo -l -U: (ALL : ALL) ALL", "/etc/sudoers:20: root ALL=(ALL:ALL) ALL"] };
+    const vast = judge(host({ role: "duel", flavor: "container" }, "root"), 0, { ...anyArch, appUser: "root" }, root);
+    expect([vast.ready, vast.warnings]).toEqual([true, [
+      "flatlogic-1: the apps of role duel run as root on a container host (no init system, e.g. Vast.ai): the accepted risk of the README's security model",
+    ]]);
+    const vm = judge(host({ role: "duel" }, "root"), 0, { ...anyArch, appUser: "root" }, { ...root, facts: debian });
+    expect(vm.ready).toBe(false);
+    expect(vm.problems[0]).toMatch(/^flatlogic-1: the app user root of role duel is root-equivalent, which hostform refuses .*:\n {4}uid 0 \(root\)\n {4}sudo -l -U: \(ALL : ALL\) ALL\n {4}\/etc\/sudoers:20: root ALL=\(ALL:ALL\) ALL\n {2}Fix: /);
+  });
+
+  it("an unprivileged app user: ready, nothing said", () => {
+    expect(judge(host({}, "deploy"), 0, withUser, { ...privileged, privileges: [] })).toEqual({
+      row: ["flatlogic-1", "flatlogic", "deploy@198.18.0.10:22", "ok", "pinned", "ok", "systemd", "debian 12", "x86_64", "ready"], problems: [], ready: true,
+    });
+  });
+
+  it("sudo logging a session's input or output is a warning", () => {
+    const v = judge(host({}, "deploy"), 0, withUser, { ...privileged, privileges: [], sudoIoLog: ["/etc/sudoers.d/io:1: Defaults log_input"] });
+    expect([v.ready, v.warnings]).toEqual([true, [
+      "flatlogic-1: sudo records session input or output (/etc/sudoers.d/io:1: Defaults log_input): the secrets hostform sends on stdin would be kept under /var/log/sudo-io; remove log_input/log_output for the login user",
+    ]]);
   });
 });

@@ -59,6 +59,9 @@ describe.each([
     filled = filled.replace(/repo: <[^\n]*>/g, "repo: git@git.example:org/app.git").replace(/serverName: <[^\n]*>/g, "serverName: staging.example.org");
     expect(problemsOf(rawOf(filled, duelSecrets))).toEqual([]);
     const c = loadConfig(rawOf(filled, duelSecrets), ROOT);
-    expect(c.hosts.map((h) => [h.name, h.role, h.flavor, h.connection.user])).toEqual([[names[0], "flatlogic", "systemd", "ubuntu"], [names[1], "duel", "container", "root"]]);
+    expect(c.hosts.map((h) => [h.name, h.role, h.flavor, h.connection.user])).toEqual([[names[0], "flatlogic", "systemd", "deploy"], [names[1], "duel", "container", "root"]]);
+    // The deploy login is not the app user (ubuntu, the runbook's), whose privileges up revokes (review N1).
+    expect((c.roles.flatlogic!.settings as { appUser: string }).appUser).toBe("ubuntu");
+    expect(c.hosts.map((h) => h.appUserPrivileges)).toEqual(["revoke", "refuse"]);
   });
 });

@@ -3,6 +3,7 @@ import { script } from "../../host/quote";
 import { AptPackages, HostFacts, Step } from "../../host/resources";
 import type { Connection } from "../../host/ssh";
 import { NODE_DEFAULTS, type NodeRuntime, nodeBinDir, nodeCheck, nodeInstall } from "./node";
+import { type AppUserPolicy, privilegesCheck, privilegesRefuse, privilegesRevoke } from "./privileges";
 
 /** Where a topology's component lands: the host, its init flavor, the address outputs point at. */
 export interface HostTarget {
@@ -12,6 +13,8 @@ export interface HostTarget {
   readonly flavor: "systemd" | "container";
   /** The address the public name points at, and where the exported URLs go. */
   readonly address: string;
+  /** What to do about a privileged app user (hostform:appUserPrivileges); unset: refuse. */
+  readonly privileges?: AppUserPolicy;
 }
 
 export interface VmHostArgs {
@@ -25,6 +28,8 @@ export interface VmHostArgs {
   readonly appUser?: string;
   /** The Node.js runtime the apps need (the runbook: 20.x). */
   readonly node?: Partial<NodeRuntime>;
+  /** What to do about a privileged app user; unset: refuse, with the host and role unnamed. */
+  readonly privileges?: AppUserPolicy;
 }
 
 export const BASE_PACKAGES = ["ca-certificates", "curl", "git", "gnupg", "jq", "rsync", "xz-utils"];
@@ -68,7 +73,33 @@ mkdir -p ${this.home} && chown ${this.appUser}: ${this.home}`,
       run: this.facts.observed.apply((f) => nodeInstall(this.node, f.arch)),
       triggers: { version: this.node.version, source: this.node.source },
     }, { ...parent, dependsOn: [base] });
-    this.ready = [base, user, node];
+    const privileges = appUserPrivileges(name, this.appUser, this.flavor, connection, args.privileges, { ...parent, dependsOn: [user] });
+    this.ready = [base, user, node, ...privileges];
     this.registerOutputs({ facts: this.facts.observed });
   }
+}
+
+/**
+ * The app user holds no privilege, read back on every refresh: refused, or revoked (policy
+ * "revoke"), after the user step so the user exists. "accept", and root on a container host
+ * (Vast.ai: the accepted risk the README states), create nothing and warn on every run.
+ */
+function appUserPrivileges(name: string, user: string, flavor: string, connection: pulumi.Input<Connection>, given: AppUserPolicy | undefined,
+  opts: pulumi.CustomResourceOptions): Step[] {
+  const p: AppUserPolicy = given ?? { host: name, role: "?", login: "root", policy: "refuse" };
+  if (p.policy === "accept") {
+    pulumi.log.warn(`${p.host}: the app user ${user} of role ${p.role} may hold root-equivalent privileges: hostform:appUserPrivileges.${p.role} is "accept", so nothing is checked`);
+    return [];
+  }
+  if (user === "root" && flavor === "container") {
+    pulumi.log.warn(`${p.host}: the apps of role ${p.role} run as root on a container host (no init system, e.g. Vast.ai): the accepted risk of the README's security model`);
+    return [];
+  }
+  return [new Step(`${name}-app-user-privileges`, {
+    connection,
+    title: `app user ${user} without privileges`,
+    check: privilegesCheck(user),
+    run: p.policy === "revoke" ? privilegesRevoke(user, p) : privilegesRefuse(user, p),
+    triggers: { policy: p.policy, login: p.login },
+  }, opts)];
 }

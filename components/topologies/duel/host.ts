@@ -38,7 +38,7 @@ export class DuelHost extends pulumi.ComponentResource {
     const s = args.settings;
     const connection = args.connection;
     const parent = { parent: this };
-    const host = new VmHost(`${name}-vm`, { connection, flavor: args.flavor, appUser: s.appUser, node: s.node }, parent);
+    const host = new VmHost(`${name}-vm`, { connection, flavor: args.flavor, appUser: s.appUser, node: s.node, privileges: args.privileges }, parent);
     const after = { ...parent, dependsOn: host.ready };
     const pm2Bin = PM2_BIN;
     const workspace = `${host.home}/hyperscape`;

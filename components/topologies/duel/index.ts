@@ -12,7 +12,7 @@ export const duel: Topology<DuelSettings> = {
   build(h, settings, secrets) {
     const values = secrets.duelSecrets;
     const host = new DuelHost(h.name, {
-      connection: h.connection, flavor: h.flavor, address: h.address, settings, secrets: values,
+      connection: h.connection, flavor: h.flavor, address: h.address, privileges: h.privileges, settings, secrets: values,
       databasePassword: pulumi.secret(values.apply((m) => decodeURIComponent(new URL(m.DATABASE_URL).password))),
     });
     return { resources: [host], outputs: { urls: host.urls, streamPlatforms: host.platforms } };

@@ -27,7 +27,7 @@ export class FlatlogicHost extends pulumi.ComponentResource {
     super("hostform:flatlogic:FlatlogicHost", name, {}, opts);
     const s = args.settings;
     const parent = { parent: this };
-    const host = new VmHost(`${name}-vm`, { connection: args.connection, flavor: args.flavor, appUser: s.appUser, node: s.node }, parent);
+    const host = new VmHost(`${name}-vm`, { connection: args.connection, flavor: args.flavor, appUser: s.appUser, node: s.node, privileges: args.privileges }, parent);
     const executor = `${host.home}/executor`;
     const workspace = `${executor}/workspace`;
     const pm2Bin = PM2_BIN;

@@ -9,7 +9,7 @@ export const flatlogic: Topology<FlatlogicSettings> = {
   secrets: [{ key: "flatlogicBackendEnv" }],
   settings: (value, _plain, p) => flatlogicSettings(value, p),
   build(h, settings, secrets) {
-    const host = new FlatlogicHost(h.name, { connection: h.connection, flavor: h.flavor, address: h.address, settings, backendEnv: secrets.flatlogicBackendEnv });
+    const host = new FlatlogicHost(h.name, { connection: h.connection, flavor: h.flavor, address: h.address, privileges: h.privileges, settings, backendEnv: secrets.flatlogicBackendEnv });
     return { resources: [host], outputs: { urls: host.urls } };
   },
 };

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { npmTool } from "../../blocks/base/npm-tool";
+import type { AppUserPolicy } from "../../blocks/base/privileges";
 import { VmHost } from "../../blocks/base/vmhost";
 import { agentUnitName, agentUnits, unitsActiveCheck } from "../../blocks/init/agents";
 import { logrotate } from "../../blocks/logrotate/logrotate";
@@ -17,6 +18,8 @@ export interface MetahumanHostArgs {
   readonly connection: pulumi.Input<Connection>;
   readonly flavor: "systemd";
   readonly address: string;
+  /** What to do about a privileged app user (hostform:appUserPrivileges); unset: refuse. */
+  readonly privileges?: AppUserPolicy;
   readonly settings: MetahumanSettings;
   /** Secrets for the web app and the agents (API keys, CLOUDFLARE_TUNNEL_TOKEN…); may be empty. */
   readonly env: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -33,7 +36,7 @@ export class MetahumanHost extends pulumi.ComponentResource {
     const s = args.settings;
     const connection = args.connection;
     const parent = { parent: this };
-    const host = new VmHost(`${name}-vm`, { connection, flavor: args.flavor, appUser: s.appUser, node: s.node }, parent);
+    const host = new VmHost(`${name}-vm`, { connection, flavor: args.flavor, appUser: s.appUser, node: s.node, privileges: args.privileges }, parent);
     const pm2Bin = PM2_BIN;
     const pnpm = npmTool(`${name}-pnpm`, { host, pkg: "pnpm", version: s.pnpmVersion, bin: "bin/pnpm.cjs" }, parent);
     const env = new SecretsFile(`${name}-env`, { connection, path: `${host.home}/metahuman.env`, values: args.env, owner: s.appUser }, { ...parent, dependsOn: host.ready });

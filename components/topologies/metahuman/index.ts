@@ -9,7 +9,7 @@ export const metahuman: Topology<MetahumanSettings> = {
   secrets: [{ key: "metahumanEnv" }],
   settings: (value, _plain, p) => metahumanSettings(value, p),
   build(h, settings, secrets) {
-    const host = new MetahumanHost(h.name, { connection: h.connection, flavor: "systemd", address: h.address, settings, env: secrets.metahumanEnv });
+    const host = new MetahumanHost(h.name, { connection: h.connection, flavor: "systemd", address: h.address, privileges: h.privileges, settings, env: secrets.metahumanEnv });
     return { resources: [host], outputs: { urls: host.urls, agents: host.agents } };
   },
 };
