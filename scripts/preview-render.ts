@@ -17,12 +17,21 @@ export interface Described { line: string; diff?: string }
 
 const LABELS = { intentional: ["deployed", "this pull request"], corrective: ["deployed", "on the host"] } as const;
 
+/**
+ * A value as one code span. Names read from hosts (a PM2 app, a working directory) may hold line
+ * breaks, and a line after one is read as Markdown of its own (a heading, a link): each shows as ␤.
+ * Backticks are outrun by a longer fence, as CommonMark allows.
+ */
 export function code(text: string): string {
-  const run = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const flat = text.replace(/\r\n|\r|\n/g, "\u2424");
+  const run = Math.max(0, ...[...flat.matchAll(/`+/g)].map((m) => m[0].length));
   const ticks = "`".repeat(run + 1);
-  const pad = text.startsWith("`") || text.endsWith("`") ? " " : "";
-  return `${ticks}${pad}${text}${pad}${ticks}`;
+  const pad = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
+  return `${ticks}${pad}${flat}${pad}${ticks}`;
 }
+
+/** A code span in a table cell: GitHub splits a row at every `|`, even in a span, unless escaped. */
+const cell = (text: string): string => code(text).replace(/\|/g, "\\|");
 
 function fence(body: string, lang: string): string {
   const run = Math.max(2, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
@@ -98,7 +107,7 @@ function block(c: Change, changes: PropChange[], labels: readonly [string, strin
 function healthOf(r: Report, host: string): string {
   const h = r.health[host];
   if (!h?.urls.length) return "none";
-  return `${h.urls.map(code).join("<br>")}<br>${h.rechecked ? "checked again by `up`" : "not checked again"}`;
+  return `${h.urls.map(cell).join("<br>")}<br>${h.rechecked ? "checked again by `up`" : "not checked again"}`;
 }
 
 function table(r: Report): string[] {
@@ -107,7 +116,7 @@ function table(r: Report): string[] {
   return [
     "| host | created | updated | replaced | deleted | intentional | corrective | health URLs |",
     "|---|---:|---:|---:|---:|---:|---:|---|",
-    ...hosts.map((h) => `| ${code(h)} | ${count(h, "create")} | ${count(h, "update")} | ${count(h, "replace")} | ${count(h, "delete")} | `
+    ...hosts.map((h) => `| ${cell(h)} | ${count(h, "create")} | ${count(h, "update")} | ${count(h, "replace")} | ${count(h, "delete")} | `
       + `${r.changes.filter((c) => c.host === h && c.intentional).length} | ${r.changes.filter((c) => c.host === h && c.corrective).length} | `
       + `${healthOf(r, h)} |`),
   ];

@@ -201,4 +201,30 @@ describe("security: root and the app user, secrets, renames", () => {
     const drift = await flatStack.drift();
     expect(drift.code, drift.all).toBe(0);
   });
+
+  // Last, after every deploy of this file: the journal, /var/log and PM2's logs (the apps' output
+  // and PM2's own) hold none of the real secret values, in any of their forms or base64.
+  it("no secret value in the journal, /var/log or the PM2 logs of either host", async () => {
+    const forms = SECRETS.flatMap(secretForms);
+    const probe = `hf-leak-probe-${rand()}`;
+    // The probe is searched for with the secrets and planted in each place searched: it must be
+    // found there, once, so a search that reads nothing (or no pattern) fails.
+    const patterns = [...forms, ...forms.map((f) => Buffer.from(f, "utf8").toString("base64")), probe];
+    expect(patterns.length).toBeGreaterThan(12);
+    for (const host of [FLAT, DUEL]) {
+      // The patterns travel base64-encoded to a file outside the places searched.
+      const out = await hostExec(host, `set -euo pipefail
+p=$(mktemp); trap 'rm -f -- "$p" /var/log/${probe}.log /home/*/.pm2/logs/${probe}.log' EXIT
+printf %s ${Buffer.from(patterns.join("\n"), "utf8").toString("base64")} | base64 -d > "$p"
+pm2=(/home/*/.pm2); [ -d "\${pm2[0]}" ] || { echo "no PM2 home" >&2; exit 2; }
+logs=(/var/log); for d in "\${pm2[@]}"; do logs+=("$d/logs" "$d/pm2.log"); echo ${probe} > "$d/logs/${probe}.log"; done
+echo ${probe} > /var/log/${probe}.log; logger -t hf-leak-probe ${probe}
+for _ in $(seq 50); do journalctl --no-pager -q -o cat -t hf-leak-probe | grep -qxF ${probe} && break; sleep 0.1; done
+search() { grep "$@" || [ $? = 1 ]; }
+journalctl --no-pager -q -o cat | search -F -f "$p" | cut -c1-200 | sed 's/^/journal: /'
+search -rF -f "$p" --exclude-dir=journal -- "\${logs[@]}" | cut -c1-200 | sort`);
+      const home = host === FLAT ? "/home/ubuntu" : "/home/hyper";
+      expect(out, `on ${host}`).toBe(`journal: ${probe}\n${home}/.pm2/logs/${probe}.log:${probe}\n/var/log/${probe}.log:${probe}\n`);
+    }
+  });
 });

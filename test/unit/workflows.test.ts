@@ -38,7 +38,7 @@ describe("workflows", () => {
 
   it("run only npm scripts that package.json defines", () => {
     const used = files.flatMap(runScripts).flatMap(({ where, run }) => npmScripts(run).map((name) => ({ where, name })));
-    expect(used.map((u) => u.name).sort()).toEqual(["drift", "preview:pr", "preview:pr", "setup", "up"]);
+    expect(used.map((u) => u.name).sort()).toEqual(["drift", "preview:pr", "preview:pr", "up"]);
     expect(used.filter((u) => !scripts.includes(u.name))).toEqual([]);
   });
 });
