@@ -14,7 +14,8 @@ plugins="$dest/home/plugins"
 work="$dest/build"
 
 # Versions follow the npm packages so that CLI, SDK and plugins never disagree.
-pkgver() { node -p "require('$root/node_modules/$1/package.json').version" 2>/dev/null || true; }
+# The path reaches node as an argument, never inside the JavaScript (a checkout path with a quote cannot inject code).
+pkgver() { node -p 'require(process.argv[1]).version' "$root/node_modules/$1/package.json" 2>/dev/null || true; }
 pulumi_ver=${PULUMI_VERSION:-$(pkgver @pulumi/pulumi)}
 command_ver=${PULUMI_COMMAND_VERSION:-$(pkgver @pulumi/command)}
 pulumi_ver=${pulumi_ver:-3.248.0}
