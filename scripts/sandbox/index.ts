@@ -55,11 +55,24 @@ async function upOne(name: string, flavor: Flavor, release: Release): Promise<Sa
   }
 }
 
+let upMs = 0;
+/** Milliseconds this process has spent in up() so far: the e2e timing table's "host start". */
+export const upTime = (): number => upMs;
+
 /**
  * Start hosts (in parallel) and wait until each answers ssh. Idempotent:
  * running hosts are left as they are, keys included. Updates inventory.json.
  */
 export async function up(hosts: { name: string; flavor: Flavor; release?: Release }[]): Promise<SandboxHost[]> {
+  const started = Date.now();
+  try {
+    return await upHosts(hosts);
+  } finally {
+    upMs += Date.now() - started;
+  }
+}
+
+async function upHosts(hosts: { name: string; flavor: Flavor; release?: Release }[]): Promise<SandboxHost[]> {
   hosts.forEach((h) => validateName(h.name));
   for (const r of new Set(hosts.map(releaseOf))) await ensureRootfs(r);
   const results = await Promise.allSettled(hosts.map((h) => hostLock(h.name, () => upOne(h.name, h.flavor, releaseOf(h)))));
