@@ -2,6 +2,7 @@
 // each with its own overlay root, network namespace and SSH keys. Used by the
 // CLI (scripts/sandbox.ts), the e2e tests and the demo.
 import fs from "node:fs";
+import { stopAptCache } from "./apt-cache.js";
 import { bootHost, createHost, destroyHost, stopHost, unmountHost, waitReady } from "./host.js";
 import { withLock } from "./lock.js";
 import { mountsUnder } from "./mounts.js";
@@ -118,6 +119,7 @@ export async function down(names?: string[], opts: { all?: boolean } = {}): Prom
   const results = await Promise.allSettled(targets.map((n) => hostLock(n, () => timed(`${n} down`, () => destroyHost(n)))));
   if (!names) await removeStrayVeths(new Set(allRecords().map((r) => r.index)));
   await removeNatIfIdle();
+  if ((await listNetns()).length === 0) await stopAptCache();
   await writeInventory();
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed.length > 0) throw new AggregateError(failed.map((f) => f.reason as unknown), "sandbox down failed");
