@@ -3,7 +3,7 @@
 // HOSTFORM_E2E_TIMINGS names a folder).
 import fs from "node:fs";
 import path from "node:path";
-import { type FileMarks, type JsonReport, timingRows, timingTable } from "./sandbox/timings.js";
+import { elapsedOf, type FileMarks, type JsonReport, timingRows, timingTable } from "./sandbox/timings.js";
 
 const [reportFile, marksDir] = process.argv.slice(2);
 if (!reportFile || !marksDir) throw new Error("usage: e2e-timings.ts <vitest JSON report> <marks folder>");
@@ -11,6 +11,4 @@ const report = JSON.parse(fs.readFileSync(reportFile, "utf8")) as JsonReport;
 const marks: FileMarks[] = fs.existsSync(marksDir)
   ? fs.readdirSync(marksDir).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(fs.readFileSync(path.join(marksDir, f), "utf8")) as FileMarks)
   : [];
-const files = report.testResults;
-const elapsed = files.length ? Math.max(...files.map((f) => f.endTime)) - Math.min(...files.map((f) => f.startTime)) : 0;
-console.log(timingTable(timingRows(report, marks), elapsed));
+console.log(timingTable(timingRows(report, marks), elapsedOf(report, marks)));

@@ -4,6 +4,9 @@
 /** What the harness records for one test file, in milliseconds. */
 export interface FileMarks {
   readonly file: string;
+  /** Epoch ms when the harness was loaded (the file's collection) and when its last afterAll ran. */
+  readonly started: number;
+  readonly ended: number;
   /** Time in sandbox.up (starting the file's hosts, building the base image if missing). */
   readonly hostStart: number;
   /** The file's first `pulumi up` (the converge from a bare image). */
@@ -34,13 +37,17 @@ export interface TimingRow {
 
 const base = (file: string) => file.slice(file.lastIndexOf("/") + 1);
 
-/** One row per file of the report, slowest first; a file without marks shows 0 for them. */
+/**
+ * One row per file of the report, slowest first. The wall time is the harness's (the report's
+ * own times leave out beforeAll and afterAll, where hosts start and stop); a file without marks
+ * shows the report's and 0 for the rest.
+ */
 export function timingRows(report: JsonReport, marks: readonly FileMarks[]): TimingRow[] {
   const byFile = new Map(marks.map((m) => [base(m.file), m]));
   return report.testResults
     .map((r) => {
       const m = byFile.get(base(r.name));
-      const wall = Math.max(0, r.endTime - r.startTime);
+      const wall = Math.max(0, m ? m.ended - m.started : r.endTime - r.startTime);
       const hostStart = m?.hostStart ?? 0;
       const firstConverge = m?.firstConverge ?? 0;
       return { file: base(r.name), tests: r.assertionResults.length, wall, hostStart, firstConverge, own: Math.max(0, wall - hostStart - firstConverge) };
@@ -49,6 +56,13 @@ export function timingRows(report: JsonReport, marks: readonly FileMarks[]): Tim
 }
 
 const s = (ms: number) => (ms / 1000).toFixed(0);
+
+/** The run's wall time: from the first file's start to the last one's end. */
+export function elapsedOf(report: JsonReport, marks: readonly FileMarks[]): number {
+  const starts = [...report.testResults.map((r) => r.startTime), ...marks.map((m) => m.started)];
+  const ends = [...report.testResults.map((r) => r.endTime), ...marks.map((m) => m.ended)];
+  return starts.length ? Math.max(...ends) - Math.min(...starts) : 0;
+}
 
 /**
  * The table as printed, seconds rounded, with a total line. `elapsed` is the run's own wall time:

@@ -17,11 +17,13 @@ export const ROOT = path.resolve(__dirname, "../..");
 // `pulumi up` durations here, sandbox.up's in the sandbox module. With HOSTFORM_E2E_TIMINGS=<dir>
 // they are written to <dir>/<file>.json for the timing table scripts/test.sh prints.
 const ups: number[] = [];
+const started = Date.now();
+// Registered before the test file's own hooks, so it runs after them (afterAll hooks run last first).
 afterAll(() => {
   const dir = process.env.HOSTFORM_E2E_TIMINGS;
   const file = expect.getState().testPath;
   if (!dir || !file) return;
-  const marks: FileMarks = { file, hostStart: sandbox.upTime(), firstConverge: ups[0] ?? 0, converge: ups.reduce((a, b) => a + b, 0) };
+  const marks: FileMarks = { file, started, ended: Date.now(), hostStart: sandbox.upTime(), firstConverge: ups[0] ?? 0, converge: ups.reduce((a, b) => a + b, 0) };
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, `${path.basename(file)}.json`), JSON.stringify(marks));
 });
