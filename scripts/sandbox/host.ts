@@ -4,9 +4,10 @@ import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { APT_CONF_PATH, DETECT_PATH, aptCacheEnabled, aptConf, detectScript, ensureAptCache } from "./apt-cache.js";
 import { authorize, knownHostsLine, makeClientKey, makeHostKey } from "./keys.js";
 import { isMountPoint, mountOverlay, mountsUnder, unmountAll } from "./mounts.js";
-import { type Flavor, guestAddress, netnsName, releaseOf } from "./naming.js";
+import { type Flavor, gatewayAddress, guestAddress, netnsName, releaseOf } from "./naming.js";
 import { netnsPids, setupHostNetwork, teardownHostNetwork } from "./network.js";
 import { hostPaths, rootfsDir } from "./paths.js";
 import { pidAlive, sleep } from "./run.js";
@@ -30,6 +31,11 @@ async function attach(rec: HostRecord): Promise<void> {
   // The machine's resolver, refreshed at every boot like DHCP would.
   writeInRoot(p.root, "etc/resolv.conf", fs.readFileSync("/etc/resolv.conf", "utf8"));
   trustMachineCAs(p.root);
+  if (aptCacheEnabled()) {
+    await ensureAptCache();
+    writeInRoot(p.root, APT_CONF_PATH, aptConf());
+    writeInRoot(p.root, DETECT_PATH, detectScript(gatewayAddress(rec.index)), 0o755);
+  }
 }
 
 /**

@@ -2,6 +2,7 @@
 // each with its own overlay root, network namespace and SSH keys. Used by the
 // CLI (scripts/sandbox.ts), the e2e tests and the demo.
 import fs from "node:fs";
+import { stopAptCache } from "./apt-cache.js";
 import { bootHost, createHost, destroyHost, stopHost, unmountHost, waitReady } from "./host.js";
 import { withLock } from "./lock.js";
 import { mountsUnder } from "./mounts.js";
@@ -55,11 +56,24 @@ async function upOne(name: string, flavor: Flavor, release: Release): Promise<Sa
   }
 }
 
+let upMs = 0;
+/** Milliseconds this process has spent in up() so far: the e2e timing table's "host start". */
+export const upTime = (): number => upMs;
+
 /**
  * Start hosts (in parallel) and wait until each answers ssh. Idempotent:
  * running hosts are left as they are, keys included. Updates inventory.json.
  */
 export async function up(hosts: { name: string; flavor: Flavor; release?: Release }[]): Promise<SandboxHost[]> {
+  const started = Date.now();
+  try {
+    return await upHosts(hosts);
+  } finally {
+    upMs += Date.now() - started;
+  }
+}
+
+async function upHosts(hosts: { name: string; flavor: Flavor; release?: Release }[]): Promise<SandboxHost[]> {
   hosts.forEach((h) => validateName(h.name));
   for (const r of new Set(hosts.map(releaseOf))) await ensureRootfs(r);
   const results = await Promise.allSettled(hosts.map((h) => hostLock(h.name, () => upOne(h.name, h.flavor, releaseOf(h)))));
@@ -105,6 +119,7 @@ export async function down(names?: string[], opts: { all?: boolean } = {}): Prom
   const results = await Promise.allSettled(targets.map((n) => hostLock(n, () => timed(`${n} down`, () => destroyHost(n)))));
   if (!names) await removeStrayVeths(new Set(allRecords().map((r) => r.index)));
   await removeNatIfIdle();
+  if ((await listNetns()).length === 0) await stopAptCache();
   await writeInventory();
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed.length > 0) throw new AggregateError(failed.map((f) => f.reason as unknown), "sandbox down failed");

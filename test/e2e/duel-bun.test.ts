@@ -59,7 +59,9 @@ describe("real-shaped duel app (bun) on a container host", () => {
     expect(await hostExec(HOST, "grep -c 'require(file)' /root/ecosystem.config.js")).toBe("1\n");
     expect(await hostExec(HOST, `PGPASSWORD='${DB_PASSWORD}' psql -h localhost -U duel duel -tAc "select count(*) from schema_migrations"`)).toBe("1\n");
     expect(stack.output).not.toContain("SECRET");
-    expect(Object.keys(summary((await stack.up()).all))).toEqual(["unchanged"]);
+    const again = await stack.up();
+    expect(again.code, again.all).toBe(0);
+    expect(Object.keys(summary(again.all))).toEqual(["unchanged"]);
   });
 
   it("a new version during FIGHTING is rebuilt, and the server restarts only after RESOLUTION", async () => {
@@ -124,7 +126,9 @@ describe("real-shaped duel app (bun) on a systemd host", () => {
     const up = await stack.up();
     expect(up.code, up.all).toBe(0);
     expect(JSON.parse(await healthOf(SD))).toMatchObject({ ok: true, version: "1", runtime: "bun 1.4.5" });
-    expect(Object.keys(summary((await stack.up()).all))).toEqual(["unchanged"]);
+    const again = await stack.up();
+    expect(again.code, again.all).toBe(0);
+    expect(Object.keys(summary(again.all))).toEqual(["unchanged"]);
     await sandbox.restart(SD);
     expect(await until(() => healthOf(SD), (b) => b.includes('"ok":true'), 90)).toContain('"runtime":"bun 1.4.5"');
     expect(await hostExec(SD, "systemctl is-active xvfb pm2-root")).toBe("active\nactive\n");

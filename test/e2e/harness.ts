@@ -6,10 +6,27 @@ import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { afterAll, expect } from "vitest";
 import { parse, stringify } from "yaml";
 import * as sandbox from "../../scripts/sandbox/index.js";
+import type { FileMarks } from "../../scripts/sandbox/timings.js";
 
 export const ROOT = path.resolve(__dirname, "../..");
+
+// Where this test file's time goes (each file runs in its own worker, so module state is per file):
+// `pulumi up` durations here, sandbox.up's in the sandbox module. With HOSTFORM_E2E_TIMINGS=<dir>
+// they are written to <dir>/<file>.json for the timing table scripts/test.sh prints.
+const ups: number[] = [];
+const started = Date.now();
+// Registered before the test file's own hooks, so it runs after them (afterAll hooks run last first).
+afterAll(() => {
+  const dir = process.env.HOSTFORM_E2E_TIMINGS;
+  const file = expect.getState().testPath;
+  if (!dir || !file) return;
+  const marks: FileMarks = { file, started, ended: Date.now(), hostStart: sandbox.upTime(), firstConverge: ups[0] ?? 0, converge: ups.reduce((a, b) => a + b, 0) };
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${path.basename(file)}.json`), JSON.stringify(marks));
+});
 
 export interface Run { code: number; stdout: string; stderr: string; all: string }
 
@@ -71,7 +88,14 @@ export class TestStack {
     this.setConfig({});
   }
 
-  up(...extra: string[]) { return this.pulumi("up", "--yes", "--skip-preview", ...extra); }
+  async up(...extra: string[]): Promise<Run> {
+    const started = Date.now();
+    try {
+      return await this.pulumi("up", "--yes", "--skip-preview", ...extra);
+    } finally {
+      ups.push(Date.now() - started);
+    }
+  }
   preview(...extra: string[]) { return this.pulumi("preview", ...extra); }
   /** What `npm run drift` runs. */
   drift() { return this.pulumi("preview", "--refresh", "--expect-no-changes", "--diff"); }

@@ -83,6 +83,7 @@ describe("MetaHuman OS topology", () => {
     expect(await hostExec(HOST, "ls /home/metahuman/metahuman/logs/pm2; logrotate -d /etc/logrotate.d/metahuman-pm2 2>&1 | grep -c 'rotating pattern'; systemctl is-active logrotate.timer"))
       .toBe("combined.log\nerror.log\nout.log\n1\nactive\n");
     const second = await stack.up();
+    expect(second.code, second.all).toBe(0);
     expect(Object.keys(summary(second.all))).toEqual(["unchanged"]);
     await driftIs(0);
   });

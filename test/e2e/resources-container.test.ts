@@ -28,6 +28,7 @@ describe("host resources on a container host (no systemd)", () => {
       "running\n#!/bin/sh\nexec /etc/init.d/cron start\n",
     );
     const second = await stack.up();
+    expect(second.code, second.all).toBe(0);
     expect(summary(second.all)).toEqual({ unchanged: 9 });
 
     await hostExec(HOST, "/etc/init.d/cron stop >/dev/null; rm /etc/hostform/boot.d/50-cron");

@@ -45,6 +45,7 @@ describe("Flatlogic on a systemd host: what runs is what the code says", () => {
     expect(await live("JWT_SECRET")).toBe(HARD);
     expect(await live("DB_PASSWORD")).toBe(`db-${HARD}`);
     const second = await stack.up();
+    expect(second.code, second.all).toBe(0);
     expect(Object.keys(summary(second.all))).toEqual(["unchanged"]);
     expect(stack.output).not.toContain("SECRET");
   });

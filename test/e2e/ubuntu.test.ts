@@ -6,9 +6,15 @@ import { UBUNTU_MIRROR } from "../../scripts/sandbox/rootfs";
 
 // Issue 13: hosts as they are in the field. The Flatlogic runbook's VM is Ubuntu (its PM2 unit is
 // pm2-ubuntu); here it is Ubuntu 24.04 (noble) from archive.ubuntu.com, under systemd-nspawn.
-// Where this machine does not reach that archive the file is skipped, and says so.
+// Where this machine does not reach that archive the file fails (a mirror or DNS blip must not turn
+// the run green by removing these tests); HOSTFORM_E2E_SKIP_UBUNTU=1 skips it instead, counted as skipped.
 const reachable = spawnSync("curl", ["-fsS", "-o", "/dev/null", "--max-time", "10", `${UBUNTU_MIRROR}/dists/noble/Release`]).status === 0;
-if (!reachable) console.warn(`[ubuntu e2e] SKIPPED: ${UBUNTU_MIRROR} is not reachable from this machine; Ubuntu is covered by unit tests only`);
+if (!reachable && process.env.HOSTFORM_E2E_SKIP_UBUNTU === "1") console.warn(`[ubuntu e2e] SKIPPED (HOSTFORM_E2E_SKIP_UBUNTU=1): ${UBUNTU_MIRROR} is not reachable`);
+if (!reachable && process.env.HOSTFORM_E2E_SKIP_UBUNTU !== "1") {
+  it("reaches the Ubuntu mirror", () => {
+    throw new Error(`${UBUNTU_MIRROR}/dists/noble/Release is not reachable from this machine; set HOSTFORM_E2E_SKIP_UBUNTU=1 to skip the Ubuntu e2e on purpose`);
+  });
+}
 
 const HOST = "ub-flat";
 const SECRET = `jwt-${Math.random().toString(36).slice(2)}-SECRET`;
@@ -98,7 +104,9 @@ describe.skipIf(!reachable)("Ubuntu 24.04 container: the duel stack with Postgre
     expect(JSON.parse(await hostExec(DUEL, "curl -s localhost:5555/health"))).toMatchObject({ ok: true });
     expect(await hostExec(DUEL, "grep -c 'pg_ctlcluster 16 main' /root/onstart.sh")).not.toBe("0\n");
     expect(stack.output).not.toContain("SECRET");
-    expect(Object.keys(summary((await stack.up()).all))).toEqual(["unchanged"]);
+    const again = await stack.up();
+    expect(again.code, again.all).toBe(0);
+    expect(Object.keys(summary(again.all))).toEqual(["unchanged"]);
   });
 
   it("a container restart: onstart.sh starts PostgreSQL 16 and the server again, and nothing drifted", async () => {
