@@ -17,7 +17,9 @@ export const REFUSED = 6;
  * It returns 1 with `hf_why` set when the path goes through a link that is not root's own in a
  * directory only root can write, ends in a link, meets an owner that is neither root nor that user,
  * or a directory that a group or everyone can write (without the sticky bit of /tmp).
- * Root's own links in root's directories (/var/run → /run) are resolved and walked again.
+ * Root's own links in root's directories (/var/run → /run) are followed one hop at a time: the
+ * target replaces the link and is walked from the top, so a link the app user planted further on
+ * is met and refused like any other (never resolved in one go with `readlink -f`).
  *
  * `hf_as SCRIPT [ARGS…]` runs SCRIPT with bash as `hf_ctl` (through runuser) or as root when the
  * path is root's alone; stdin is passed through.
@@ -25,12 +27,18 @@ export const REFUSED = 6;
 export const PATH_GUARD = `hf_walk() {
   local rest=\${1#/} cur="" seg info type owner mode group hops=0 open=""
   hf_ctl=""; hf_type=directory; hf_why=""
+  case "/$1/" in */../*) hf_why="$1 has a .. component"; return 1 ;; esac
   while [ -n "$rest" ]; do
     seg=\${rest%%/*}
     if [ "$seg" = "$rest" ]; then rest=""; else rest=\${rest#*/}; fi
     case "$seg" in
       ""|.) continue ;;
-      ..) hf_why="$1 has a .. component"; return 1 ;;
+      ..)
+        # Only a followed link's target gets here (the path itself was checked): cur is physical
+        # (every link on it was resolved), so its parent is the lexical one, walked again from the top.
+        if [ -n "$hf_ctl" ]; then hf_why="$cur/.. is inside a directory that $hf_ctl can write: hostform does not act through it"; return 1; fi
+        rest="\${cur%/*}\${rest:+/$rest}"; rest=\${rest#/}; cur=""; open=""
+        continue ;;
     esac
     cur="$cur/$seg"
     if ! info=$(stat -c '%F|%U|%a|%G' -- "$cur" 2>/dev/null); then hf_type=absent; return 0; fi
@@ -47,8 +55,11 @@ export const PATH_GUARD = `hf_walk() {
       fi
       hops=$((hops + 1))
       if [ "$hops" -gt 40 ]; then hf_why="$1: too many levels of symbolic links"; return 1; fi
-      if ! seg=$(readlink -f -- "$cur"); then hf_why="$cur is a link that does not resolve"; return 1; fi
-      rest="\${seg#/}\${rest:+/$rest}"; cur=""
+      # One hop only: the target's own components (links the app user may have planted among
+      # them) are walked like any other, from the top, so hf_ctl is set where they enter its tree.
+      if ! seg=$(readlink -- "$cur") || [ -z "$seg" ]; then hf_why="$cur is a link that does not resolve"; return 1; fi
+      case "$seg" in /*) ;; *) seg="\${cur%/*}/$seg" ;; esac
+      rest="\${seg#/}\${rest:+/$rest}"; cur=""; open=""
       continue
     fi
     if [ -z "$rest" ]; then hf_type=$type; return 0; fi

@@ -108,12 +108,23 @@ describe("Flatlogic on a systemd host: what runs is what the code says", () => {
 
   it("dpkg interrupted and the apt lock held by another process: up waits, repairs dpkg, installs, converges", async () => {
     // A package removed by hand (so up needs apt), a package left unpacked with dpkg's journal
-    // pending (what a killed dpkg leaves), and dpkg's lock held for 15 s.
+    // pending (what a killed dpkg leaves), and dpkg's lock held by another process.
     await hostExec(HOST, "DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq jq >/dev/null && cd /tmp && apt-get download -qq tree"
       + " && dpkg --unpack /tmp/tree_*.deb >/dev/null && printf '' > /var/lib/dpkg/updates/0001");
     expect(await hostExec(HOST, "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq 2>&1 || :")).toContain("dpkg was interrupted, you must manually run 'dpkg --configure -a'");
-    await hostExec(HOST, "{ (sleep 15 | dpkg --set-selections) >/dev/null 2>&1 & } ; sleep 1");
-    const up = await stack.up();
+    // The holder keeps dpkg's lock until the test releases it (at most 10 min), so up meets it however slow the machine.
+    await hostExec(HOST, "rm -f /tmp/rt-release; { (for i in $(seq 1200); do [ -e /tmp/rt-release ] && break; sleep 0.5; done | dpkg --set-selections) >/dev/null 2>&1 & }");
+    await waitOnHost(HOST, "awk -v i=\"$(stat -c %i /var/lib/dpkg/lock-frontend)\" '$2 == \"POSIX\" && $6 ~ \":\"i\"$\"' /proc/locks | grep -q .", 30);
+    let finished = false;
+    const running = stack.up().finally(() => { finished = true; });
+    // up's apt step has hostform's apt lock (fd 9) while the holder still has dpkg's: it met the lock.
+    await waitOnHost(HOST, "find /proc/[0-9]*/fd -maxdepth 1 -lname /var/lib/hostform/apt.lock 2>/dev/null | grep -q .", 300);
+    await new Promise((r) => setTimeout(r, 6000));
+    // …and it waits: still running, nothing installed, the holder still there.
+    expect(finished).toBe(false);
+    expect(await hostExec(HOST, "pgrep -x dpkg >/dev/null && echo held; dpkg-query -W -f='${db:Status-Status}' jq 2>/dev/null | grep -qx installed || echo absent")).toBe("held\nabsent\n");
+    await hostExec(HOST, "touch /tmp/rt-release");
+    const up = await running;
     expect(up.code, up.all).toBe(0);
     expect(await hostExec(HOST, "dpkg --audit; ls /var/lib/dpkg/updates; dpkg-query -W -f='${db:Status-Status}\\n' jq tree")).toBe("installed\ninstalled\n");
     expect((await stack.drift()).code).toBe(0);

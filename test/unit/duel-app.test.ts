@@ -112,10 +112,11 @@ describe("the repository's ecosystem file through hostform's wrapper", () => {
 describe("STREAMING_DUEL_ENABLED read back from the running server", () => {
   const h = { user: "root", home: "/root", pm2Bin: "/opt/hostform/pm2/lib/node_modules/pm2/bin/pm2", nodeBinDir: "/opt/hostform/node/bin" };
   it("reads that one variable of the app's process, without starting a PM2 daemon", () => {
-    expect(streamingDuelCheck(h, "duel-arena")).toBe(`daemon=$(cat /root/.pm2/pm2.pid 2>/dev/null || :)
+    expect(streamingDuelCheck(h, "duel-arena")).toBe(`daemon=$(runuser -u root -- timeout 5 head -c 32 -- /root/.pm2/pm2.pid 2>/dev/null || :)
+case "$daemon" in *[!0-9]*) daemon="" ;; esac
 [ -n "$daemon" ] && kill -0 "$daemon" 2>/dev/null || exit 1
 pid=$( (umask 077 && cd /root && exec runuser -u root -- env PM2_HOME=/root/.pm2 PATH=/opt/hostform/node/bin:/usr/local/bin:/usr/bin:/bin /opt/hostform/pm2/lib/node_modules/pm2/bin/pm2 pid duel-arena) 2>/dev/null | tail -n 1 || :)
-[ -n "$pid" ] && [ "$pid" != 0 ] && [ -r "/proc/$pid/environ" ] || exit 1
+{ [[ "$pid" =~ ^[0-9]+$ ]] && [ "$(stat -c %u "/proc/$pid" 2>/dev/null)" = "$(id -u root)" ] && [ -r "/proc/$pid/environ" ]; } || exit 1
 tr '\\0' '\\n' < "/proc/$pid/environ" | grep -qx 'STREAMING_DUEL_ENABLED=true'
 `);
   });

@@ -6,7 +6,7 @@
  */
 import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { directory } from "../../components/host/kinds/directory";
 import { file, type FileInputs, writeInput, writeScript } from "../../components/host/kinds/file";
@@ -64,6 +64,36 @@ describe("hf_walk", () => {
   it("follows root's own link in a directory only root writes (like /var/run → /run)", async () => {
     symlinkSync(decoy, join(root, "run"));
     expect(await walk(join(root, "run", "victim"))).toBe("ok ctl= type=regular file\n");
+  });
+
+  it("follows a relative link of root's one hop at a time, .. against the link's own directory", async () => {
+    symlinkSync("etc", join(root, "run"));
+    expect(await walk(join(root, "run", "victim"))).toBe("ok ctl= type=regular file\n");
+    mkdirSync(join(root, "lib"));
+    symlinkSync(`../../${basename(root)}/etc`, join(root, "lib", "up"));
+    expect(await walk(join(root, "lib", "up", "victim"))).toBe("ok ctl= type=regular file\n");
+    expect(await walk(`${root}/lib/../etc`)).toBe(`refused: ${root}/lib/../etc has a .. component\n`);
+  });
+
+  it("a root link into the app user's tree: the walk enters its tree, and a link it swaps in later is refused (review P8)", async () => {
+    const only = join(root, "root-only");
+    mkdirSync(only, { mode: 0o700 });
+    writeFileSync(join(only, "keep"), "root's\n", { mode: 0o600 });
+    const app = join(home, "app");
+    mkdirSync(app);
+    chownSync(app, NOBODY, NOBODY);
+    const srv = join(root, "srvlink");
+    symlinkSync(app, srv);
+    expect(await walk(join(srv, "target"))).toBe("ok ctl=nobody type=absent\n");
+    // The user replaces its directory with a link to root's (it can: home is its own).
+    await localSession.run("swap", `runuser -u nobody -- sh -c 'rmdir "$1" && ln -s "$2" "$1"' sh '${app}' '${only}'`);
+    expect(lstatSync(app).isSymbolicLink()).toBe(true);
+    expect(await walk(join(srv, "target"))).toBe(`refused: ${app} is a symbolic link (to ${only}, owned by nobody) in a directory that nobody can write: hostform does not follow it; remove the link (put the real file or directory back) and run up again\n`);
+    const listing = () => localSession.run("list", `cd '${only}' && find . -printf '%p %U %m\\n' | sort`);
+    const before = await listing();
+    const i = inputs(join(srv, "target"), { secret: true });
+    await expect(localSession.run("write", writeScript(i, true), writeInput(i.content))).rejects.toThrow(/exit 6\): hostform: refusing .*srvlink\/target: .*app is a symbolic link/);
+    expect(await listing()).toBe(before);
   });
 
   it("refuses directories a group or everyone can write without the sticky bit; a sticky one is fine", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { credentialsInUrl, hideCredentials, isRefName } from "../../components/blocks/validate";
+import { databasePassword } from "../../components/topologies/duel/settings";
 import { ConfigError, loadConfig, type RawConfig } from "../../infra/config";
 
 // Issue 10 items 6 and 8: every setting checked before any SSH, each problem naming its key.
@@ -75,6 +76,25 @@ describe("settings that were taken unchecked", () => {
       "hostform:duel.externalPorts.Stream: names must be lowercase letters, digits and -",
     ]);
     expect(duel({ externalPorts: [1] })[0]).toMatch(/externalPorts must be an object of name: port/);
+  });
+
+  it("secretsPath outside the app user's trees (review P6) is refused, naming the key and the fix", () => {
+    expect(duel({ secretsPath: "/etc/passwd", appUser: "ubuntu" })).toEqual([
+      'hostform:duel.secretsPath must be a file in /tmp, /var/tmp, /dev/shm, /home/ubuntu (the app user\'s copy of the secrets, owned by it; elsewhere it would replace a system file), got "/etc/passwd": keep the default /tmp/hyperscape-secrets.env or pick a path under the app user\'s home',
+    ]);
+    expect(duel({ secretsPath: "/home/other/s.env", appUser: "hyper" })[0]).toMatch(/^hostform:duel\.secretsPath must be a file in \/tmp, \/var\/tmp, \/dev\/shm, \/home\/hyper \(/);
+    expect(duel({ secretsPath: "/home/hyper/.config/duel.env", appUser: "hyper" })).toEqual([]);
+    expect(duel({ secretsPath: "/tmp" })).toHaveLength(1);
+  });
+
+  it("a database password that is not %-encoded (50%off) is a clear problem naming the key, never the value", () => {
+    const withUrl = (url: string) => problems({ hosts: [{ name: "gpu", role: "duel", ...host }], duel: { repo: "/srv/git/duel.git" }, duelSecrets: { ...duelSecrets, DATABASE_URL: url } });
+    expect(withUrl("postgresql://duel:50%off@localhost:5432/duel")).toEqual([
+      "hostform:duelSecrets.DATABASE_URL: has a password that is not valid %-encoding (value not shown): a % must start an escape such as %25, so write a literal % as %25 (encodeURIComponent gives the right form)",
+    ]);
+    expect(withUrl("postgresql://duel:50%25off@localhost:5432/duel")).toEqual([]);
+    expect(databasePassword("postgresql://duel:50%25off@localhost:5432/duel")).toBe("50%off");
+    expect(() => databasePassword("postgresql://duel:50%off@localhost:5432/duel")).toThrow(/^DATABASE_URL: has a password that is not valid %-encoding/);
   });
 
   it("ffmpeg.*, unknown keys and the smaller Flatlogic settings", () => {

@@ -2,6 +2,7 @@ import { script } from "../../host/quote";
 import { archOf } from "./arch";
 import { checkKnownKeys, credentialsInUrl, type Problems, show } from "../validate";
 import { FETCH_NPM, pinnedKeyring, SIGNING_KEYS } from "./downloads";
+import { withAptLock } from "../../host/kinds/packages";
 
 /** Where hostform installs Node.js when it comes from the npm registry. */
 export const NODE_ROOT = "/opt/hostform/node";
@@ -43,13 +44,13 @@ case "$v" in ${want}*) exit 0 ;; *) exit 1 ;; esac
  */
 export function nodeInstall(n: NodeRuntime, machine = "x86_64"): string {
   if (n.source === "nodesource") {
-    return script`export DEBIAN_FRONTEND=noninteractive
-` + pinnedKeyring(SIGNING_KEYS.nodesource.url, SIGNING_KEYS.nodesource.fingerprint, "/etc/apt/keyrings/nodesource.gpg") + script`echo ${`deb [signed-by=/etc/apt/keyrings/nodesource.gpg] https://deb.nodesource.com/node_${major(n.version)}.x nodistro main`} > /etc/apt/sources.list.d/nodesource.list
-apt-get update -qq
+    // The apt calls take AptPackages' lock: the media packages may be installing at the same time.
+    return pinnedKeyring(SIGNING_KEYS.nodesource.url, SIGNING_KEYS.nodesource.fingerprint, "/etc/apt/keyrings/nodesource.gpg") + withAptLock(script`echo ${`deb [signed-by=/etc/apt/keyrings/nodesource.gpg] https://deb.nodesource.com/node_${major(n.version)}.x nodistro main`} > /etc/apt/sources.list.d/nodesource.list
+apt-get $wait_lock update -qq
 v=$(apt-cache madison nodejs | awk -v m=${`${major(n.version)}.`} '$3 ~ "^"m {print $3; exit}')
 [ -n "$v" ] || { echo ${`NodeSource offers no nodejs ${major(n.version)}.x for this host`} >&2; exit 1; }
-apt-get install -y -qq --allow-downgrades "nodejs=$v" >/dev/null
-`;
+apt-get $wait_lock install -y -qq --allow-downgrades "nodejs=$v" >/dev/null
+`);
   }
   const dir = `${NODE_ROOT}-v${n.version}`;
   const pkg = `node-linux-${archOf(machine).node}`;

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { script } from "../../host/quote";
 import { AptPackages, Step } from "../../host/resources";
+import { withAptLock } from "../../host/kinds/packages";
 import { pinnedKeyring, SIGNING_KEYS } from "../base/downloads";
 import type { Connection } from "../../host/ssh";
 import { chromeSource } from "../base/arch";
@@ -18,6 +19,17 @@ export interface BrowserArgs {
   readonly machine: pulumi.Input<string>;
 }
 
+/**
+ * Chrome from Google's repository. Its signing key is trusted only when it is the pinned one
+ * (downloads.ts); apt runs inside AptPackages' lock, since the media packages start beside it.
+ */
+export function chromeInstall(machine: string, pkg: string): string {
+  return pinnedKeyring(SIGNING_KEYS.google.url, SIGNING_KEYS.google.fingerprint, "/etc/apt/keyrings/google-chrome.gpg") + withAptLock(script`echo ${chromeSource(machine, pkg)} > /etc/apt/sources.list.d/google-chrome.list
+apt-get $wait_lock update -qq
+apt-get $wait_lock install -y -qq ${pkg} >/dev/null
+`);
+}
+
 /** The packages (`<name>-media`) and, from Google, the browser (`<name>-chrome`); all to wait for. */
 export function browserResources(name: string, a: BrowserArgs, opts: pulumi.CustomResourceOptions): { media: AptPackages; all: pulumi.Resource[] } {
   const { connection, browser } = a;
@@ -27,9 +39,7 @@ export function browserResources(name: string, a: BrowserArgs, opts: pulumi.Cust
     all.push(new Step(`${name}-chrome`, {
       connection, title: `${browser.package} from Google's repository`,
       check: script`dpkg-query -W -f='\${db:Status-Status}' ${browser.package} 2>/dev/null | grep -qx installed`,
-      // Google's signing key is trusted only when it is the pinned one (downloads.ts).
-      run: pulumi.output(a.machine).apply((machine) => pinnedKeyring(SIGNING_KEYS.google.url, SIGNING_KEYS.google.fingerprint, "/etc/apt/keyrings/google-chrome.gpg") + script`echo ${chromeSource(machine, browser.package)} > /etc/apt/sources.list.d/google-chrome.list
-apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${browser.package} >/dev/null`),
+      run: pulumi.output(a.machine).apply((machine) => chromeInstall(machine, browser.package)),
     }, opts));
   }
   return { media, all };

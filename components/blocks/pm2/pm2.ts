@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type Pm2App, PM2_BIN, PM2_PREFIX, pm2UnitName, renderEcosystem, renderPm2SystemdUnit } from "./render";
 import { script } from "../../host/quote";
 import { type Pm2Home, pm2As } from "../../host/kinds/pm2";
+import { readPm2Pid } from "../../host/kinds/pm2-observe";
 import { File, Pm2Apps, Step, SystemdUnit } from "../../host/resources";
 import type { VmHost } from "../base/vmhost";
 
@@ -37,8 +38,7 @@ export const ecosystemPathOf = (home: string): string => `${home}/ecosystem.conf
  */
 export function reloadFromEcosystem(h: Pm2Home, apps: readonly string[]): string {
   const eco = ecosystemPathOf(h.home);
-  return script`pid=$(cat ${`${h.home}/.pm2/pm2.pid`} 2>/dev/null || :)
-if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ -f ${eco} ]; then
+  return readPm2Pid(h, "pid") + script`if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ -f ${eco} ]; then
 ` + `  ${pm2As(h, script`startOrReload ${eco} --only ${apps.join(",")} --update-env`)} >/dev/null
   ${pm2As(h, "save --force")} >/dev/null
 fi

@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { type Pm2Home, pm2As } from "../../host/kinds/pm2";
+import { readPm2Pid } from "../../host/kinds/pm2-observe";
 import { script } from "../../host/quote";
 import { Step } from "../../host/resources";
 import type { VmHost } from "../base/vmhost";
@@ -26,8 +27,7 @@ function prelude(a: WorkersArgs): string {
   return script`app=${a.app}; ph=${`${a.home}/.pm2`}
 want=` + want + `
 instances() { ${pm2As(a, "jlist")} | ${script`${node} -e ${INSTANCES_JS}`} "$app"; }
-pid=$(cat "$ph/pm2.pid" 2>/dev/null || :)
-`;
+` + readPm2Pid(a, "pid");
 }
 
 /** Exits 0 when exactly the wanted number of instances run, all online; else 1 and one line saying which are not. */

@@ -70,6 +70,14 @@ wait_lock="-o DPkg::Lock::Timeout=$(( deadline > $(date +%s) ? deadline - $(date
 `;
 }
 
+/**
+ * `body` (a script whose apt-get calls pass `$wait_lock`) inside the same lock as AptPackages: every
+ * apt call on a host, hostform's own packages, NodeSource's and Chrome's, waits for the others.
+ */
+export function withAptLock(body: string, lockTimeout = LOCK_TIMEOUT_SECONDS): string {
+  return lockPrelude(lockTimeout) + body;
+}
+
 /** dpkg interrupted (killed, rebooted) leaves a journal or half-done packages: finish them first. */
 const DPKG_REPAIR = `if [ -n "$(find /var/lib/dpkg/updates -maxdepth 1 -type f -name '[0-9]*' -print -quit 2>/dev/null)" ] || [ -n "$(dpkg --audit 2>/dev/null || :)" ]; then
   echo "hostform: dpkg was interrupted; running dpkg --configure -a" >&2

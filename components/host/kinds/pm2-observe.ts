@@ -60,6 +60,25 @@ export interface Pm2Observed {
   readonly ecosystemError?: string;
 }
 
+/**
+ * Shell: `VAR=` the user's PM2 daemon pid, or empty. pm2.pid is the user's file: it is read as the
+ * user (a link there reaches nothing of root's) under a timeout (a FIFO cannot hang root), and
+ * taken only when it is all digits.
+ */
+export function readPm2Pid(h: Pm2Home, variable: string): string {
+  return `${variable}=$(runuser -u ${sh(h.user)} -- timeout 5 head -c 32 -- ${sh(`${h.home}/.pm2/pm2.pid`)} 2>/dev/null || :)
+case "$${variable}" in *[!0-9]*) ${variable}="" ;; esac
+`;
+}
+
+/**
+ * Shell condition: `$VAR` is a pid (digits only) of a process the user owns. PM2 prints the pids it
+ * is asked for, and PM2 is the user's: checked before root reads anything under /proc/$VAR.
+ */
+export function userPid(h: Pm2Home, variable: string): string {
+  return `[[ "$${variable}" =~ ^[0-9]+$ ]] && [ "$(stat -c %u "/proc/$${variable}" 2>/dev/null)" = "$(id -u ${sh(h.user)})" ]`;
+}
+
 /** Runs pm2 as the user. Never prints jlist's JSON: it carries every app's environment. */
 export function pm2As(h: Pm2Home, args: string): string {
   // umask 077: `pm2 save` writes the dump (every app's environment, secrets included) 0600.
@@ -172,8 +191,7 @@ for (const p of list) {
 export function observePm2Script(h: Pm2Home, expected?: Pm2Expected): string {
   const observer = `runuser -u ${sh(h.user)} -- env PATH=${sh(h.nodeBinDir)}:/usr/local/bin:/usr/bin:/bin ${sh(`${h.nodeBinDir}/node`)} -e ${sh(OBSERVER_JS, true)} ${sh(expected?.ecosystemPath ?? "")} ${sh(JSON.stringify(expected?.envFiles ?? {}))}`;
   return strict(script`ph=${`${h.home}/.pm2`}
-pid=$(cat "$ph/pm2.pid" 2>/dev/null || :)
-if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+` + readPm2Pid(h, "pid") + `if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
   echo daemon=up
 ` + `  ${pm2As(h, "jlist")} | (cd ${sh(h.home)} && ${observer})
 else

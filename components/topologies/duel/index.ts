@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Topology } from "../registry";
 import { DuelHost } from "./host";
-import { type DuelSettings, duelSettings } from "./settings";
+import { databasePassword, type DuelSettings, duelSettings } from "./settings";
 
 /** The Hyperscape duel stack (seeds/000, 003), role `duel`: with systemd, or without (Vast.ai). */
 export const duel: Topology<DuelSettings> = {
@@ -13,7 +13,7 @@ export const duel: Topology<DuelSettings> = {
     const values = secrets.duelSecrets;
     const host = new DuelHost(h.name, {
       connection: h.connection, flavor: h.flavor, address: h.address, privileges: h.privileges, settings, secrets: values,
-      databasePassword: pulumi.secret(values.apply((m) => decodeURIComponent(new URL(m.DATABASE_URL).password))),
+      databasePassword: pulumi.secret(values.apply((m) => databasePassword(m.DATABASE_URL))),
     });
     return { resources: [host], outputs: { urls: host.urls, streamPlatforms: host.platforms } };
   },

@@ -5,6 +5,7 @@
  */
 import { ENV_VALUE_SH } from "../../host/envfile";
 import { type Pm2Home, pm2As } from "../../host/kinds/pm2";
+import { readPm2Pid, userPid } from "../../host/kinds/pm2-observe";
 import { script, sh } from "../../host/quote";
 
 export interface GracefulRestartArgs {
@@ -83,8 +84,7 @@ export function gracefulRestartScript(a: GracefulRestartArgs): string {
   local app=${a.app} base=${`http://127.0.0.1:${a.serverPort}`} eco=${a.ecosystemPath} secrets=${a.secretsFile}
   local timeout=${a.gracefulTimeoutSeconds} htimeout=${a.healthTimeoutSeconds} version_file=${a.versionFile ?? ""}
   local daemon srv health admin code watch out s v want deadline body when limit pending
-  daemon=$(cat ${`${h.home}/.pm2/pm2.pid`} 2>/dev/null || :)
-` + `  # GET /admin/restart-status with the admin code $1 (on curl's stdin, never a command line).
+` + readPm2Pid(h, "daemon").replace(/^(?=.)/gm, "  ") + `  # GET /admin/restart-status with the admin code $1 (on curl's stdin, never a command line).
   restart_status() { printf 'x-admin-code: %s\\n' "$1" | curl -s --max-time 5 -H @- "$base/admin/restart-status" || :; }
   if [ -z "$daemon" ] || ! kill -0 "$daemon" 2>/dev/null || ! ${p2('describe "$app"')} >/dev/null 2>&1; then
     echo "$app does not run under PM2: nothing to restart" >&2
@@ -92,7 +92,7 @@ export function gracefulRestartScript(a: GracefulRestartArgs): string {
   fi
   srv=$(${p2('pid "$app"')} | tail -n 1)
   health=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$base/health" || :)
-  if [ "$health" = 200 ] && [ -n "$srv" ] && [ "$srv" != 0 ]; then
+  if [ "$health" = 200 ] && ${userPid(h, "srv")}; then
     # The code the running server checks is the one in its own environment: after a rotation the
     # secrets file already holds the next one.
     admin=$(tr '\\0' '\\n' < "/proc/$srv/environ" | sed -n '/^ADMIN_CODE=/{s///p;q}')

@@ -89,6 +89,21 @@ function portsSettings(value: unknown, key: string, p: Problems): Readonly<Recor
   return ports as Record<string, number>;
 }
 
+/** Where the app's copy of the secrets may live: folders for temporary files, and the app user's home. */
+const APP_TREES = (home: string) => ["/tmp", "/var/tmp", "/dev/shm", home];
+
+/**
+ * The password of a DATABASE_URL, %-decoded as the app's driver decodes it; a DuelConfigError
+ * naming the key (never the value) when it is not valid %-encoding, such as a bare "50%off".
+ */
+export function databasePassword(databaseUrl: string): string {
+  try {
+    return decodeURIComponent(new URL(databaseUrl.trim()).password);
+  } catch {
+    throw new DuelConfigError("DATABASE_URL", "has a password that is not valid %-encoding (value not shown): a % must start an escape such as %25, so write a literal % as %25 (encodeURIComponent gives the right form)");
+  }
+}
+
 /** hostform:duel, every key defaulting to DEFAULTS, with what `secrets` (plain, never shown) implies. */
 export function duelSettings(v: Record<string, unknown>, secrets: Readonly<Record<string, string>>, p: Problems): DuelSettings {
   const { k, str, int, repo, ref } = settingsReader("hostform:duel", v, p);
@@ -103,6 +118,7 @@ export function duelSettings(v: Record<string, unknown>, secrets: Readonly<Recor
       if (!/^[a-z_][a-z0-9_]*$/.test(database.user) || !/^[a-z_][a-z0-9_]*$/.test(database.database)) {
         p.add("hostform:duelSecrets.DATABASE_URL: user and database names must be lowercase letters, digits and _ (value not shown)");
       }
+      databasePassword(secrets.DATABASE_URL ?? "");
       return { database, poolMax: poolMax(secrets), platforms: enabledPlatforms(secrets) };
     } catch (e) {
       if (e instanceof DuelConfigError) p.add(`hostform:duelSecrets.${e.message}`);
@@ -141,5 +157,10 @@ export function duelSettings(v: Record<string, unknown>, secrets: Readonly<Recor
     p.add(`${k("secretsCanonical")} must be in a folder only root writes, like /etc/hostform (not /tmp, /var/tmp, /dev/shm or a home), got ${show(settings.secretsCanonical)}`);
   }
   if (settings.secretsPath === settings.secretsCanonical) p.add(`${k("secretsPath")} must differ from secretsCanonical: one is the app's copy, the other root's`);
+  // The app's copy is the app user's file: anywhere else (/etc/passwd) the first up would replace a system file with it.
+  const home = settings.appUser === "root" ? "/root" : `/home/${settings.appUser}`;
+  if (isPlainPath(settings.secretsPath) && !APP_TREES(home).some((t) => settings.secretsPath.startsWith(`${t}/`))) {
+    p.add(`${k("secretsPath")} must be a file in ${APP_TREES(home).join(", ")} (the app user's copy of the secrets, owned by it; elsewhere it would replace a system file), got ${show(settings.secretsPath)}: keep the default ${DEFAULTS.secretsPath} or pick a path under the app user's home`);
+  }
   return settings;
 }

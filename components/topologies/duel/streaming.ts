@@ -5,6 +5,7 @@
  * the process's environment also holds secrets).
  */
 import { type Pm2Home, pm2As } from "../../host/kinds/pm2";
+import { readPm2Pid, userPid } from "../../host/kinds/pm2-observe";
 import { script } from "../../host/quote";
 
 export const STREAMING_DUEL = { STREAMING_DUEL_ENABLED: "true" } as const;
@@ -12,10 +13,9 @@ export const STREAMING_DUEL = { STREAMING_DUEL_ENABLED: "true" } as const;
 /** Exits 0 when PM2's `app` runs with STREAMING_DUEL_ENABLED=true, 1 when not (or not running). */
 export function streamingDuelCheck(h: Pm2Home, app: string): string {
   // `pm2 pid` would start a daemon where none runs: a stopped PM2 is "not in place" instead.
-  return script`daemon=$(cat ${`${h.home}/.pm2/pm2.pid`} 2>/dev/null || :)
-[ -n "$daemon" ] && kill -0 "$daemon" 2>/dev/null || exit 1
+  return readPm2Pid(h, "daemon") + script`[ -n "$daemon" ] && kill -0 "$daemon" 2>/dev/null || exit 1
 ` + `pid=$( ${pm2As(h, script`pid ${app}`)} 2>/dev/null | tail -n 1 || :)
-[ -n "$pid" ] && [ "$pid" != 0 ] && [ -r "/proc/$pid/environ" ] || exit 1
+{ ${userPid(h, "pid")} && [ -r "/proc/$pid/environ" ]; } || exit 1
 tr '\\0' '\\n' < "/proc/$pid/environ" | grep -qx 'STREAMING_DUEL_ENABLED=true'
 `;
 }

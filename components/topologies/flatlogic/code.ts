@@ -26,6 +26,25 @@ export interface AppCodeArgs {
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
+/**
+ * Prunes `$rel` after `$target` went live (as_user, rel and target set): the `keep` newest finished
+ * releases stay, and so do the active one and the rollback target (the newest finished release
+ * older than the active one), whatever `keep` says. A directory without the release marker (a
+ * build cut short) is never run, so it is removed and never counted in place of a good release.
+ */
+export function pruneReleases(keep: number): string {
+  return script`active=$(basename "$target")
+good=0; below=""
+while read -r old; do
+  if [ "$old" = "$active" ]; then below=yes; good=$((good + 1)); continue; fi
+  if [ ! -f "$rel/$old/frontend/.hostform-release" ]; then as_user rm -rf -- "\${rel:?}/$old"; continue; fi
+  if [ "$below" = yes ]; then below=done; good=$((good + 1)); continue; fi
+  good=$((good + 1))
+  if [ "$good" -gt ${keep} ]; then as_user rm -rf -- "\${rel:?}/$old"; fi
+done < <(ls -1 "$rel" | { grep -E '^[0-9]{14}-[0-9a-f]{12}$' || :; } | sort -r)
+`;
+}
+
 export const ENV_FILES = [".env", ".env.local", ".env.production", ".env.production.local"];
 
 /**
@@ -88,11 +107,7 @@ target=$({ ls -1d "$rel"/*-"\${sha:0:12}" 2>/dev/null || :; } | sort | tail -n 1
   as_user touch "$target/frontend/.hostform-release"
 fi
 `) + `as_user ln -sfn "$target" "$rel/current.new" && as_user mv -T -- "$rel/current.new" "$rel/current"
-` + reloadFromEcosystem(pm2Home, ["frontend-dev"]) + `active=$(basename "$target")
-ls -1 "$rel" | { grep -E '^[0-9]{14}-[0-9a-f]{12}$' || :; } | sort -r | tail -n +${args.keep + 1} | while read -r old; do
-  if [ "$old" != "$active" ]; then as_user rm -rf -- "\${rel:?}/$old"; fi
-done
-`,
+` + reloadFromEcosystem(pm2Home, ["frontend-dev"]) + pruneReleases(args.keep),
       triggers: { ref: args.ref, pin: args.pin ?? null, keep: args.keep },
     }, { ...parent, dependsOn: [this.workspace] });
     this.registerOutputs({});
