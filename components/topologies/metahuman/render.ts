@@ -9,6 +9,12 @@ import { checkPaths, isUserName, Problems, show } from "../../blocks/validate";
 import type { WebSettings } from "./settings";
 
 export const WEB_APP = "metahuman-web";
+/**
+ * The agents' secrets: root's copy of hostform:metahumanEnv, which systemd reads (as root) for
+ * each agent's unit. The app user's ~/metahuman.env holds the same values for PM2, which reads it
+ * as that user (review N3).
+ */
+export const AGENTS_ENV = "/etc/hostform/metahuman.env";
 /** Where the operator's stop command is installed. */
 export const STOP_COMMAND = "/usr/local/sbin/metahuman-stop";
 
