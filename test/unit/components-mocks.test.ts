@@ -118,6 +118,7 @@ describe("MetahumanHost under mocks", () => {
       "pulumi-nodejs:dynamic/host:Service mh-logrotate-timer",
       "pulumi-nodejs:dynamic/host:Step mh-agents-env-fresh",
       "pulumi-nodejs:dynamic/host:Step mh-code",
+      "pulumi-nodejs:dynamic/host:Step mh-home",
       "pulumi-nodejs:dynamic/host:Step mh-pm2-install",
       "pulumi-nodejs:dynamic/host:Step mh-pnpm",
       "pulumi-nodejs:dynamic/host:Step mh-vm-node",
@@ -138,6 +139,7 @@ describe("MetahumanHost under mocks", () => {
     }
     expect(input("mh-agents-env-fresh")).toMatchObject({ title: "MetaHuman agents started after /etc/hostform/metahuman.env was written" });
     expect(String(input("mh-agents-env-fresh").run)).toContain("systemctl try-restart -- $stale");
+    expect(input("mh-home")).toMatchObject({ title: "/home/metahuman closed to other users" });
     // A rotated secret reloads the web app too: the user's copy's hash is an input of its PM2 list.
     expect(input("mh-pm2-apps").environmentSha256).toMatchObject({ value: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(input("mh-stop")).toMatchObject({ path: "/usr/local/sbin/metahuman-stop", mode: "0755" });

@@ -6,7 +6,7 @@ import { renderLogrotate } from "../../components/blocks/logrotate/render";
 import { renderEcosystem } from "../../components/blocks/pm2/render";
 import { Problems } from "../../components/blocks/validate";
 import { metahumanCodeCheck, metahumanCodeRun } from "../../components/topologies/metahuman/code";
-import { metahumanApps, renderStopScript } from "../../components/topologies/metahuman/render";
+import { homeClosedCheck, homeClosedRun, metahumanApps, renderStopScript } from "../../components/topologies/metahuman/render";
 import { metahumanSettings } from "../../components/topologies/metahuman/settings";
 
 const settings = (v: Record<string, unknown>) => {
@@ -163,6 +163,24 @@ done
   });
   it("refuses a unit name or a path the script would read differently", () => {
     expect(() => envFreshCheck(["x; reboot"], "/etc/a b")).toThrow('envFreshCheck: 2 problems:\n  - envFile "/etc/a b" must be an absolute path of [A-Za-z0-9._+@/-]\n  - units: "x; reboot" is not a service name');
+  });
+});
+
+// Review N15: the checkout and the app's logs lie in the home, which Debian's useradd leaves 0755.
+describe("the app user's home, closed to other users", () => {
+  it("is checked on the host: a folder, not a link, with no bits for others", () => {
+    expect(homeClosedCheck("metahuman", "/home/metahuman")).toBe(`test -d /home/metahuman && ! test -L /home/metahuman
+mode=$(stat -c %a -- /home/metahuman)
+[ $((8#$mode & 8#7)) = 0 ]
+`);
+  });
+  it("takes the others' bits off as the home's owner", () => {
+    expect(homeClosedRun("metahuman", "/home/metahuman")).toBe(`if ! test -d /home/metahuman || test -L /home/metahuman; then echo "/home/metahuman is not a folder" >&2; exit 3; fi
+runuser -u metahuman -- chmod o-rwx -- /home/metahuman
+`);
+  });
+  it("refuses a user or a home the script would read differently", () => {
+    expect(() => homeClosedRun("x; id", "/home/a b")).toThrow('homeClosed: 2 problems:\n  - user "x; id" is not a user name\n  - home "/home/a b" must be an absolute path of [A-Za-z0-9._+@/-]');
   });
 });
 

@@ -10,7 +10,7 @@ import { SecretsFile } from "../../blocks/secrets/secrets-file";
 import { File, Health, Step } from "../../host/resources";
 import type { Connection } from "../../host/ssh";
 import { metahumanCodeCheck, metahumanCodeRun } from "./code";
-import { AGENTS_ENV, metahumanApps, renderStopScript, STOP_COMMAND, WEB_APP } from "./render";
+import { AGENTS_ENV, homeClosedCheck, homeClosedRun, metahumanApps, renderStopScript, STOP_COMMAND, WEB_APP } from "./render";
 import type { MetahumanSettings } from "./settings";
 
 export interface MetahumanHostArgs {
@@ -41,12 +41,15 @@ export class MetahumanHost extends pulumi.ComponentResource {
     const env = new SecretsFile(`${name}-env`, { connection, path: `${host.home}/metahuman.env`, values: args.env, owner: s.appUser }, { ...parent, dependsOn: host.ready });
     const agentsEnv = new SecretsFile(`${name}-agents-env`, { connection, path: AGENTS_ENV, values: args.env, owner: "root" }, { ...parent, dependsOn: host.ready });
     const units = s.agents.map((a) => agentUnitName("metahuman", a.name));
+    const home = new Step(`${name}-home`, {
+      connection, title: `${host.home} closed to other users`, check: homeClosedCheck(s.appUser, host.home), run: homeClosedRun(s.appUser, host.home),
+    }, { ...parent, dependsOn: host.ready });
 
     const code = new Step(`${name}-code`, {
       connection, title: `MetaHuman OS at ${s.commit ?? s.ref}`,
       ...codeScripts(s, host.home, host.nodeBinDir, pm2Bin, units),
       triggers: { repo: s.repo, ref: s.ref, commit: s.commit ?? null },
-    }, { ...parent, dependsOn: [...host.ready, pnpm, env] });
+    }, { ...parent, dependsOn: [...host.ready, pnpm, env, home] });
 
     const apps = metahumanApps(s, s.checkout, env.path);
     const pm2 = new Pm2SystemdUnit(`${name}-pm2`, {
@@ -56,10 +59,12 @@ export class MetahumanHost extends pulumi.ComponentResource {
     const agents = agentUnits(name, {
       host, agents: s.agents, prefix: "metahuman", workingDirectory: s.checkout, env: { NODE_ENV: s.nodeEnv }, envFile: agentsEnv.path, system: "MetaHuman OS",
     }, { ...parent, dependsOn: [code, agentsEnv] });
-    // Rotated secrets reach the agents: each running one that started before root's copy was last written starts again.
+    // Rotated secrets reach the agents: each running one that started before root's copy was last
+    // written starts again. The check reads that on the host (a refresh shows a hand edit); the
+    // trigger reruns it in the up that rewrites the file, after the refresh read the old one.
     const agentsFresh = units.length ? [new Step(`${name}-agents-env-fresh`, {
       connection, title: `MetaHuman agents started after ${AGENTS_ENV} was written`,
-      check: envFreshCheck(units, AGENTS_ENV), run: envFreshRun(units, AGENTS_ENV),
+      check: envFreshCheck(units, AGENTS_ENV), run: envFreshRun(units, AGENTS_ENV), triggers: { written: agentsEnv.file.appliedAt },
     }, { ...parent, dependsOn: [agentsEnv, ...Object.values(agents)] })] : [];
 
     new File(`${name}-stop`, {

@@ -84,3 +84,31 @@ fi
 exit "$failed"
 `;
 }
+
+/**
+ * The app user's home closed to other local users (review N15): Debian's useradd leaves it 0755,
+ * and the checkout, its `.env*` files and the app's logs (under logs/pm2, written with umask 0022
+ * by PM2) lie inside. Exit 0 when others have no access, 1 when they have.
+ */
+export function homeClosedCheck(user: string, home: string): string {
+  checkHome(user, home);
+  return script`test -d ${home} && ! test -L ${home}
+mode=$(stat -c %a -- ${home})
+[ $((8#$mode & 8#7)) = 0 ]
+`;
+}
+
+/** Takes the others' bits off the home, as its owner (root never changes a path the user owns). */
+export function homeClosedRun(user: string, home: string): string {
+  checkHome(user, home);
+  return script`if ! test -d ${home} || test -L ${home}; then echo "${home} is not a folder" >&2; exit 3; fi
+runuser -u ${user} -- chmod o-rwx -- ${home}
+`;
+}
+
+function checkHome(user: string, home: string): void {
+  const p = new Problems();
+  p.check(isUserName(user), `user ${show(user)} is not a user name`);
+  checkPaths(p, { home }, ["home"]);
+  p.done("homeClosed");
+}
