@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
@@ -25,7 +26,7 @@ describe("MetaHuman OS topology", () => {
   // A new connection per request (agent: false): a kept-alive socket that a stopping worker closes
   // just as the next request goes out fails on the client's side (RFC 9112 lets clients retry
   // that; fetch does not), which would say nothing about whether the cluster answered.
-  const get = (timeout = 3000) => new Promise<{ status: number; body: { version: string; worker: string; pid: number; env: string } }>((resolve, reject) => {
+  const get = (timeout = 3000) => new Promise<{ status: number; body: { version: string; worker: string; pid: number; env: string; apiKey: string | null } }>((resolve, reject) => {
     const req = http.get(web, { agent: false, timeout }, (res) => {
       let text = "";
       res.setEncoding("utf8").on("data", (d: string) => (text += d)).on("error", reject).on("end", () => {
@@ -49,10 +50,20 @@ describe("MetaHuman OS topology", () => {
     const r = await stack.pulumi("config", "set", "--secret", "--path", "hostform:metahumanEnv.MH_API_KEY", apiKey);
     expect(r.code, r.all).toBe(0);
   };
-  /** MH_API_KEY as the scheduler agent and each web worker see it, from their /proc environ. */
-  const keysSeen = async () => hostExec(HOST, `for p in $(systemctl show -p MainPID --value metahuman-scheduler-service) $(${PM2} pid metahuman-web); do
-  tr '\\0' '\\n' </proc/$p/environ | grep '^MH_API_KEY=' || echo "pid $p: none"
-done`);
+  const digest = (key: string) => createHash("sha256").update(key).digest("hex").slice(0, 12);
+  /**
+   * MH_API_KEY as the scheduler agent has it (its /proc environ), and as each web worker has it (its
+   * answer gives a digest: PM2 hands a cluster worker its environment inside the process, not in environ).
+   */
+  const keysSeen = async (workers: number) => {
+    const agent = await hostExec(HOST, "tr '\\0' '\\n' </proc/$(systemctl show -p MainPID --value metahuman-scheduler-service)/environ | grep '^MH_API_KEY=' || :");
+    const web: Record<string, string | null> = {};
+    for (let i = 0; i < 40 && Object.keys(web).length < workers; i++) {
+      const r = await get();
+      web[r.body.worker] = r.body.apiKey;
+    }
+    return { agent, web };
+  };
   const up = async () => {
     const r = await stack.up();
     expect(r.code, r.all).toBe(0);
@@ -97,7 +108,7 @@ done`);
     // others, and the secret reached both the agents and the web app.
     expect(await hostExec(HOST, "stat -c '%a %U %n' /etc/hostform/metahuman.env /home/metahuman/metahuman.env /home/metahuman; grep -h '^EnvironmentFile=' /etc/systemd/system/metahuman-*.service | sort | uniq -c"))
       .toBe("600 root /etc/hostform/metahuman.env\n600 metahuman /home/metahuman/metahuman.env\n750 metahuman /home/metahuman\n      4 EnvironmentFile=/etc/hostform/metahuman.env\n");
-    expect(await keysSeen()).toBe("MH_API_KEY=mh-api-key-one\n".repeat(2));
+    expect(await keysSeen(1)).toEqual({ agent: "MH_API_KEY=mh-api-key-one\n", web: { 0: digest("mh-api-key-one") } });
   });
 
   it("instances: 2 → two workers online, both answering", async () => {
@@ -154,7 +165,7 @@ done`);
     apiKey = "mh-api-key-two";
     await configure({ instances: 2 });
     await up();
-    expect(await keysSeen()).toBe("MH_API_KEY=mh-api-key-two\n".repeat(3));
+    expect(await keysSeen(2)).toEqual({ agent: "MH_API_KEY=mh-api-key-two\n", web: { 0: digest("mh-api-key-two"), 1: digest("mh-api-key-two") } });
     await driftIs(0);
     expect(stack.output).not.toContain("mh-api-key-");
   });
