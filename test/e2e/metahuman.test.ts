@@ -161,7 +161,7 @@ describe("MetaHuman OS topology", () => {
   //   every 250 ms) is dropped and opened again: that is a stall. Stalls of connections opened
   //   outside the up, or more than the bound, fail.
   // - Nothing else: any other stream error (refused, reset, a torn event) fails.
-  it("a rotated secret reaches the agents and every web worker; a second up changes nothing", async () => {
+  it("a rotated secret reaches the agents and every web worker, and leaves no drift", async () => {
     apiKey = "mh-api-key-two";
     await configure({ instances: 2 });
     await up();
