@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
@@ -25,7 +26,7 @@ describe("MetaHuman OS topology", () => {
   // A new connection per request (agent: false): a kept-alive socket that a stopping worker closes
   // just as the next request goes out fails on the client's side (RFC 9112 lets clients retry
   // that; fetch does not), which would say nothing about whether the cluster answered.
-  const get = (timeout = 3000) => new Promise<{ status: number; body: { version: string; worker: string; pid: number; env: string } }>((resolve, reject) => {
+  const get = (timeout = 3000) => new Promise<{ status: number; body: { version: string; worker: string; pid: number; env: string; apiKey: string | null } }>((resolve, reject) => {
     const req = http.get(web, { agent: false, timeout }, (res) => {
       let text = "";
       res.setEncoding("utf8").on("data", (d: string) => (text += d)).on("error", reject).on("end", () => {
@@ -38,12 +39,30 @@ describe("MetaHuman OS topology", () => {
     });
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeout} ms`))).on("error", reject);
   });
-  const configure = (extra: Record<string, unknown> = {}) => {
+  // A secret of hostform:metahumanEnv, rotated by one test; every configure sets it again.
+  let apiKey = "mh-api-key-one";
+  const configure = async (extra: Record<string, unknown> = {}) => {
     const c = connectionOf(h);
     stack.setConfig({
       "hostform:hosts": [{ name: HOST, flavor: "systemd", role: "metahuman", address: c.host, port: c.port, user: c.user, hostKey: c.hostKey, privateKeyPath: c.privateKeyPath }],
       "hostform:metahuman": { repo: repo.remote, node: { source: "npm-registry" }, healthTimeoutSeconds: 60, ...extra },
     });
+    const r = await stack.pulumi("config", "set", "--secret", "--path", "hostform:metahumanEnv.MH_API_KEY", apiKey);
+    expect(r.code, r.all).toBe(0);
+  };
+  const digest = (key: string) => createHash("sha256").update(key).digest("hex").slice(0, 12);
+  /**
+   * MH_API_KEY as the scheduler agent has it (its /proc environ), and as each web worker has it (its
+   * answer gives a digest: PM2 hands a cluster worker its environment inside the process, not in environ).
+   */
+  const keysSeen = async (workers: number) => {
+    const agent = await hostExec(HOST, "tr '\\0' '\\n' </proc/$(systemctl show -p MainPID --value metahuman-scheduler-service)/environ | grep '^MH_API_KEY=' || :");
+    const web: Record<string, string | null> = {};
+    for (let i = 0; i < 40 && Object.keys(web).length < workers; i++) {
+      const r = await get();
+      web[r.body.worker] = r.body.apiKey;
+    }
+    return { agent, web };
   };
   const up = async () => {
     const r = await stack.up();
@@ -62,7 +81,7 @@ describe("MetaHuman OS topology", () => {
     repo = sandbox.publishRepo(h, path.join(ROOT, "test/fixtures/metahuman-app"), "/srv/git/metahuman.git");
     first = repo.commit("version 1");
     await stack.init();
-    configure();
+    await configure();
   });
   afterAll(async () => {
     await sandbox.down([HOST]);
@@ -86,10 +105,15 @@ describe("MetaHuman OS topology", () => {
     expect(second.code, second.all).toBe(0);
     expect(Object.keys(summary(second.all))).toEqual(["unchanged"]);
     await driftIs(0);
+    // Review N3 and N15: the agents' secrets come from root's copy, the user's home is closed to
+    // others, and the secret reached both the agents and the web app.
+    expect(await hostExec(HOST, "stat -c '%a %U %n' /etc/hostform/metahuman.env /home/metahuman/metahuman.env /home/metahuman; grep -h '^EnvironmentFile=' /etc/systemd/system/metahuman-*.service | sort | uniq -c"))
+      .toBe("600 root /etc/hostform/metahuman.env\n600 metahuman /home/metahuman/metahuman.env\n750 metahuman /home/metahuman\n      4 EnvironmentFile=/etc/hostform/metahuman.env\n");
+    expect(await keysSeen(1)).toEqual({ agent: "MH_API_KEY=mh-api-key-one\n", web: { 0: digest("mh-api-key-one") } });
   });
 
   it("instances: 2 → two workers online, both answering", async () => {
-    configure({ instances: 2 });
+    await configure({ instances: 2 });
     await up();
     expect((await instances()).map((l) => l.split(" ")[1])).toEqual(["online", "online"]);
     const workers = new Set<string>();
@@ -124,95 +148,154 @@ describe("MetaHuman OS topology", () => {
     await driftIs(0);
   });
 
+  // What this test tolerates, and why (the machine may be loaded: 2 cores, other e2e runs, and
+  // pnpm building the new commit on this host meanwhile):
+  // - Slowness. No request or stream has a deadline of its own. A request fails when it errors or
+  //   answers other than 200; one still without an answer a minute after the reload is done and
+  //   every stream is back is a hang, and fails too.
+  // - SSE stalls, at most one per stream for each worker replaced (2). When a worker stops, Node's
+  //   cluster primary may already have handed it a new connection before it read the worker's
+  //   close; should the worker exit before it reads the hand-over, nobody ever answers that
+  //   connection. The stand-in narrows that window (it closes its server before it says bye, and
+  //   lingers 1 s), but cannot shut it, and streams reconnect at exactly that moment (on the bye).
+  //   Like an EventSource client with a heartbeat timeout, a stream silent for 10 s (ticks come
+  //   every 250 ms) is dropped and opened again: that is a stall. Stalls of connections opened
+  //   outside the up, or more than the bound, fail.
+  // - Nothing else: any other stream error (refused, reset, a torn event) fails.
+  it("a rotated secret reaches the agents and every web worker, and leaves no drift", async () => {
+    apiKey = "mh-api-key-two";
+    await configure({ instances: 2 });
+    await up();
+    expect(await keysSeen(2)).toEqual({ agent: "MH_API_KEY=mh-api-key-two\n", web: { 0: digest("mh-api-key-two"), 1: digest("mh-api-key-two") } });
+    await driftIs(0);
+    expect(stack.output).not.toContain("mh-api-key-");
+  });
+
   it("a code change reloads the workers without one failed request, and SSE streams carry on through the cluster", async () => {
     let ok = 0;
+    let duringUp = 0;
     let slowest = 0;
     const failed: string[] = [];
     const seen = new Set<string>();
     let polling = true;
+    let pending: { since: number } | undefined;
+    let upStarted = Infinity;
+    let upEnded = Infinity;
     const poll = (async () => {
       while (polling) {
         const t = Date.now();
+        pending = { since: t };
         try {
-          // A loaded 2-core machine builds and reloads meanwhile: slow is not failed, 15 s is.
-          const r = await get(15_000);
+          const r = await get(0);
           slowest = Math.max(slowest, Date.now() - t);
           if (r.status === 200) ok++; else failed.push(String(r.status));
+          if (t > upStarted && Date.now() < upEnded) duringUp++;
           seen.add(r.body.version);
         } catch (e) {
           failed.push((e as Error).message);
         }
+        pending = undefined;
         await sleep(50);
       }
     })();
-    // Four EventSource-like clients, reconnecting when a stream ends: workers end theirs on reload.
-    // Like a client with a heartbeat timeout, a connection silent for 3 s (ticks come every 250 ms)
-    // is dropped and opened again: the cluster can hand a new connection to a worker that is just
-    // exiting, and it then hangs with no answer. Such drops are counted (`stalls`), and printed on
-    // failure.
-    const streams = [0, 1, 2, 3].map(() => ({ hellos: [] as { version: string; pid: number }[], ticks: 0, byes: 0, stalls: 0 }));
-    const listen = streams.map(async (s) => {
+    type Stream = { hellos: { version: string; pid: number }[]; ticks: number; ticksSinceHello: number; byes: number; stalls: number[]; errors: string[] };
+    const streams: Stream[] = [];
+    const listen = (s: Stream) => (async () => {
       while (polling) {
         const silent = new AbortController();
-        let watchdog = setTimeout(() => silent.abort(), 3000);
+        const opened = Date.now();
+        let watchdog = setTimeout(() => silent.abort(), 10_000);
         try {
           const r = await fetch(`${web}api/stream`, { signal: silent.signal });
+          if (r.status !== 200) throw new Error(`status ${r.status}`);
           const reader = r.body!.getReader();
           let text = "";
           for (;;) {
             const { done, value } = await reader.read();
             clearTimeout(watchdog);
-            watchdog = setTimeout(() => silent.abort(), 3000);
+            watchdog = setTimeout(() => silent.abort(), 10_000);
             if (done || !polling) break;
             text += Buffer.from(value).toString();
             let end;
             while ((end = text.indexOf("\n\n")) >= 0) {
               const event = text.slice(0, end);
               text = text.slice(end + 2);
-              if (event.includes("event: hello")) s.hellos.push(JSON.parse(event.split("data: ")[1]));
-              if (event.includes("event: tick")) s.ticks++;
+              if (event.includes("event: hello")) {
+                s.hellos.push(JSON.parse(event.split("data: ")[1]));
+                s.ticksSinceHello = 0;
+              }
+              if (event.includes("event: tick")) {
+                s.ticks++;
+                s.ticksSinceHello++;
+              }
               if (event.includes("event: bye")) s.byes++;
             }
           }
+          if (text !== "" && polling) s.errors.push(`torn event: ${JSON.stringify(text.slice(0, 80))}`);
           await reader.cancel().catch(() => {});
-        } catch {
-          if (silent.signal.aborted) s.stalls++;
+        } catch (e) {
+          if (silent.signal.aborted) s.stalls.push(opened);
+          else if (polling) s.errors.push((e as Error).message);
           await sleep(500);
         } finally {
           clearTimeout(watchdog);
         }
       }
-    });
-    await sleep(1000);
+    })();
+    const open = () => {
+      const s: Stream = { hellos: [], ticks: 0, ticksSinceHello: 0, byes: 0, stalls: [], errors: [] };
+      streams.push(s);
+      return listen(s);
+    };
+    const until = async (what: string, done: () => boolean, seconds: number) => {
+      for (let i = 0; i < seconds * 2 && !done(); i++) await sleep(500);
+      expect(done(), `${what}: ${JSON.stringify(streams)}`).toBe(true);
+    };
+    const oldPids = () => new Set(streams.flatMap((s) => s.hellos.filter((x) => x.version === "1").map((x) => x.pid)));
+    // Four streams, and more (8 at most) until both workers hold one: the cluster hands out
+    // connections to whichever worker is free first, so four need not reach both.
+    const listening = [open(), open(), open(), open()];
+    await until("four streams open", () => streams.every((s) => s.hellos.length > 0), 60);
+    while (oldPids().size < 2 && streams.length < 8) {
+      listening.push(open());
+      await until("the new stream open", () => streams.every((s) => s.hellos.length > 0), 60);
+    }
+    expect(oldPids().size, JSON.stringify(streams)).toBe(2);
     writeFileSync(path.join(repo.dir, "VERSION"), "2\n");
     repo.commit("version 2");
+    upStarted = Date.now();
     await up();
-    // Clients reconnect after each bye, at their own pace: wait (15 s at most) until every stream
-    // has had its bye and is back on new code, then stop.
-    for (let i = 0; i < 30 && !streams.every((s) => s.byes > 0 && s.hellos.at(-1)?.version === "2"); i++) await sleep(500);
-    await sleep(1000);
+    upEnded = Date.now();
+    // Clients reconnect after each bye (or a stall) at their own pace: wait until every stream has
+    // had its bye, is back on new code and has ticked there. The bound is only for a hang.
+    await until("every stream back on version 2", () => streams.every((s) => s.byes > 0 && s.hellos.at(-1)?.version === "2" && s.ticksSinceHello >= 4), 120);
+    await until("no request left without an answer", () => pending === undefined || Date.now() - pending.since < 1000, 60);
     polling = false;
     await poll;
-    await Promise.race([Promise.all(listen), sleep(5000)]);
+    await Promise.race([Promise.all(listening), sleep(15_000)]);
+    console.log(`reload: ${ok} requests (${duringUp} asked and answered during the up), ${failed.length} failed, slowest ${slowest} ms; stalls per stream ${streams.map((s) => s.stalls.length).join(",")}`);
     expect(failed).toEqual([]);
-    expect(ok).toBeGreaterThan(50);
-    console.log(`reload: ${ok} requests, none failed, slowest ${slowest} ms`);
+    // Requests went on through the up (a count of them would depend on the machine's speed), and
+    // both versions answered.
+    expect(duringUp).toBeGreaterThan(0);
     expect([...seen].sort()).toEqual(["1", "2"]);
     expect(new Set((await Promise.all([get(), get(), get(), get()])).map((r) => r.body.version))).toEqual(new Set(["2"]));
-    // Every stream was served by both workers before, ended with a bye, and came back to new code.
+    // Every stream ended with a bye and came back to new code, without an error, and stalled only
+    // within the bound above, on connections opened during the up.
     const said = JSON.stringify(streams);
-    expect(new Set(streams.flatMap((s) => s.hellos.filter((x) => x.version === "1").map((x) => x.pid))).size, said).toBe(2);
     for (const s of streams) {
+      expect(s.errors, said).toEqual([]);
       expect(s.byes, said).toBeGreaterThan(0);
       expect(s.hellos.at(-1)?.version, said).toBe("2");
-      expect(s.ticks, said).toBeGreaterThan(10);
+      expect(s.stalls.length, said).toBeLessThanOrEqual(2);
+      for (const at of s.stalls) expect(at >= upStarted && at <= upEnded, `a stall of a connection opened outside the up: ${said}`).toBe(true);
     }
     // The agents run the new code too.
     expect(await hostExec(HOST, "cat /home/metahuman/metahuman/logs/run/scheduler-service.json")).toContain('"version":"2"');
   });
 
   it("an optional agent that fails does not fail the deploy, and up says so", async () => {
-    configure({ instances: 2, agents: { "cloudflare-tunnel": { enabled: true } } });
+    await configure({ instances: 2, agents: { "cloudflare-tunnel": { enabled: true } } });
     const r = await up();
     expect(r.all).toContain("optional agent cloudflare-tunnel (metahuman-cloudflare-tunnel.service) is not running");
     const out = await stack.pulumi("stack", "output", "hosts", "--json");
@@ -222,10 +305,10 @@ describe("MetaHuman OS topology", () => {
   });
 
   it("rollback is the previous commit by config", async () => {
-    configure({ instances: 2, commit: first });
+    await configure({ instances: 2, commit: first });
     await up();
     expect((await get()).body.version).toBe("1");
-    configure({ instances: 2 });
+    await configure({ instances: 2 });
     await up();
     expect((await get()).body.version).toBe("2");
   });

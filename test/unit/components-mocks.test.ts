@@ -103,11 +103,13 @@ describe("MetahumanHost under mocks", () => {
     expect(created.map((c) => `${c.type} ${c.name}`).sort()).toEqual([
       "hostform:metahuman:MetahumanHost mh",
       "hostform:vm:Pm2SystemdUnit mh-pm2",
+      "hostform:vm:SecretsFile mh-agents-env",
       "hostform:vm:SecretsFile mh-env",
       "hostform:vm:VmHost mh-vm",
       "pulumi-nodejs:dynamic/host:AptPackages mh-logrotate",
       "pulumi-nodejs:dynamic/host:AptPackages mh-vm-base-packages",
       "pulumi-nodejs:dynamic/host:Facts mh-vm-facts",
+      "pulumi-nodejs:dynamic/host:File mh-agents-env-file",
       "pulumi-nodejs:dynamic/host:File mh-env-file",
       "pulumi-nodejs:dynamic/host:File mh-logrotate-config",
       "pulumi-nodejs:dynamic/host:File mh-pm2-ecosystem",
@@ -115,7 +117,9 @@ describe("MetahumanHost under mocks", () => {
       "pulumi-nodejs:dynamic/host:Health mh-health",
       "pulumi-nodejs:dynamic/host:Pm2Apps mh-pm2-apps",
       "pulumi-nodejs:dynamic/host:Service mh-logrotate-timer",
+      "pulumi-nodejs:dynamic/host:Step mh-agents-env-fresh",
       "pulumi-nodejs:dynamic/host:Step mh-code",
+      "pulumi-nodejs:dynamic/host:Step mh-home",
       "pulumi-nodejs:dynamic/host:Step mh-pm2-install",
       "pulumi-nodejs:dynamic/host:Step mh-pnpm",
       "pulumi-nodejs:dynamic/host:Step mh-vm-app-user-privileges",
@@ -130,6 +134,16 @@ describe("MetahumanHost under mocks", () => {
     ]);
     expect(input("mh-pm2-apps")).toMatchObject({ user: "metahuman", apps: ["metahuman-web"], manager: "systemd", unitName: "pm2-metahuman.service" });
     expect(input("mh-env-file")).toMatchObject({ path: "/home/metahuman/metahuman.env", secret: true, mode: "0600", owner: "metahuman" });
+    // Review N3: the agents' units read root's copy, never the user's.
+    expect(input("mh-agents-env-file")).toMatchObject({ path: "/etc/hostform/metahuman.env", secret: true, mode: "0600", owner: "root", group: "root" });
+    for (const agent of ["scheduler-service", "audio-organizer", "terminal-server", "voice-server"]) {
+      expect(String(input(`mh-agent-${agent}`).content)).toContain("\nEnvironmentFile=/etc/hostform/metahuman.env\n");
+    }
+    expect(input("mh-agents-env-fresh")).toMatchObject({ title: "MetaHuman agents started after /etc/hostform/metahuman.env was written" });
+    expect(String(input("mh-agents-env-fresh").run)).toContain("systemctl try-restart -- $stale");
+    expect(input("mh-home")).toMatchObject({ title: "/home/metahuman closed to other users" });
+    // A rotated secret reloads the web app too: the user's copy's hash is an input of its PM2 list.
+    expect(input("mh-pm2-apps").environmentSha256).toMatchObject({ value: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(input("mh-stop")).toMatchObject({ path: "/usr/local/sbin/metahuman-stop", mode: "0755" });
     expect(input("mh-logrotate-config")).toMatchObject({ path: "/etc/logrotate.d/metahuman-pm2", verifyCommand: "logrotate -d /etc/logrotate.d/metahuman-pm2 >/dev/null 2>&1" });
     expect(input("mh-pnpm")).toMatchObject({ title: "pnpm 10.15.1" });

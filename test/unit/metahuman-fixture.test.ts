@@ -61,7 +61,7 @@ describe("the stand-in MetaHuman OS", () => {
     children.push(server);
     await waitFor(server, "listening on");
     const me = await (await fetch(`http://127.0.0.1:${port}/`)).json();
-    expect(me).toEqual({ app: "metahuman-web", version: "1", commit: null, pid: server.pid, worker: "1", pmId: "3", env: "production" });
+    expect(me).toEqual({ app: "metahuman-web", version: "1", commit: null, pid: server.pid, worker: "1", pmId: "3", env: "production", apiKey: null });
     expect((await fetch(`http://127.0.0.1:${port}/nope`)).status).toBe(404);
 
     const res = await fetch(`http://127.0.0.1:${port}/api/stream`);

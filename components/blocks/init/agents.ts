@@ -24,13 +24,19 @@ export interface AgentUnitArgs {
   readonly agent: Agent;
   /** Who the agent runs as. */
   readonly user: string;
+  /** That user's home: the env file may not be there (see envFile). */
+  readonly home: string;
   /** The checkout the agent runs from. */
   readonly workingDirectory: string;
   /** The folder holding node, first on PATH. */
   readonly nodeBinDir: string;
   /** Plain settings (NODE_ENV…); never secrets. */
   readonly env: Readonly<Record<string, string>>;
-  /** A KEY=VALUE file of secrets, read by systemd when it exists. */
+  /**
+   * A KEY=VALUE file of secrets, root's own (like /etc/hostform/<system>.env). systemd reads it as
+   * root before it switches to `user`, so it may not lie in the user's home or the checkout: a link
+   * the user put there would hand root-only files to the agent (review N3).
+   */
   readonly envFile?: string;
   /** What the agents belong to, for the unit's description ("MetaHuman OS"). */
   readonly system: string;
@@ -41,13 +47,15 @@ export const AGENT_NAME = /^[a-z0-9][a-z0-9-]{0,40}$/;
 
 export const agentUnitName = (prefix: string, name: string): string => `${prefix}-${name}.service`;
 
+const inside = (dir: string, path: string): boolean => path === dir || path.startsWith(`${dir.replace(/\/+$/, "")}/`);
 const under = (dir: string, path: string): string => (path.startsWith("/") ? path : `${dir}/${path}`);
 
 /**
  * The agent's unit. Restart=on-failure brings a crashed agent back (a stop by an operator stays a
  * stop, which hostform reports); an optional agent retries after 1 s and gives up after 3 failed
  * starts in a minute, so a failing one settles (and is reported) within seconds. systemd's default KillMode=control-group also ends what the agent
- * started, which the plan's stop script does with pkill.
+ * started, which the plan's stop script does with pkill. UMask=0027: what an agent writes (logs,
+ * state) is not for other local users (review N15).
  */
 export function renderAgentUnit(a: AgentUnitArgs): string {
   const p = new Problems();
@@ -55,8 +63,13 @@ export function renderAgentUnit(a: AgentUnitArgs): string {
   p.check(AGENT_NAME.test(a.agent.name), `agent ${show(a.agent.name)}: the name must be [a-z0-9-], starting with a letter or digit`);
   p.check(a.agent.command.trim() !== "" && words.every((w) => WORD.test(w)), `agent ${a.agent.name}: command ${show(a.agent.command)} must be words of [A-Za-z0-9._+@/=:,-] (no quotes, $ or %)`);
   p.check(isUserName(a.user), `user ${show(a.user)} is not a user name: give a Debian user name like "metahuman"`);
-  checkPaths(p, a, ["workingDirectory", "nodeBinDir"]);
-  if (a.envFile !== undefined) p.check(isPlainPath(a.envFile), `envFile ${show(a.envFile)} must be an absolute path of [A-Za-z0-9._+@/-]`);
+  checkPaths(p, a, ["home", "workingDirectory", "nodeBinDir"]);
+  if (a.envFile !== undefined) {
+    p.check(isPlainPath(a.envFile), `envFile ${show(a.envFile)} must be an absolute path of [A-Za-z0-9._+@/-]`);
+    for (const [dir, what] of [[a.home, "the app user's home"], [a.workingDirectory, "the checkout"]]) {
+      p.check(!inside(dir, a.envFile), `envFile ${show(a.envFile)} is in ${what} (${dir}), which ${a.user} can change, yet systemd reads it as root: give a root-owned copy such as /etc/hostform/<system>.env`);
+    }
+  }
   if (a.agent.pidFile !== undefined) p.check(isPlainPath(under(a.workingDirectory, a.agent.pidFile)), `agent ${a.agent.name}: pidFile ${show(a.agent.pidFile)} must be a path of [A-Za-z0-9._+@/-]`);
   for (const [k, v] of Object.entries(a.env)) p.check(/^[A-Z_][A-Z0-9_]*$/.test(k) && /^[A-Za-z0-9._+@/:,-]*$/.test(v), `env ${show(k)}=${show(v)}: keys UPPER_SNAKE_CASE, values of [A-Za-z0-9._+@/:,-]`);
   p.done("renderAgentUnit");
@@ -74,7 +87,8 @@ ${forking ? `PIDFile=${under(a.workingDirectory, a.agent.pidFile ?? "")}\n` : ""
 Group=${a.user}
 WorkingDirectory=${a.workingDirectory}
 Environment=PATH=${a.nodeBinDir}:/usr/local/bin:/usr/bin:/bin
-${Object.entries(a.env).map(([k, v]) => `Environment=${k}=${v}\n`).join("")}${a.envFile !== undefined ? `EnvironmentFile=-${a.envFile}\n` : ""}ExecStart=${exec.join(" ")}
+${Object.entries(a.env).map(([k, v]) => `Environment=${k}=${v}\n`).join("")}${a.envFile !== undefined ? `EnvironmentFile=${a.envFile}\n` : ""}UMask=0027
+ExecStart=${exec.join(" ")}
 Restart=on-failure
 RestartSec=${a.agent.optional ? 1 : 5}
 TimeoutStopSec=10
@@ -84,7 +98,7 @@ WantedBy=multi-user.target
 `;
 }
 
-export interface AgentsArgs extends Omit<AgentUnitArgs, "agent" | "user" | "nodeBinDir"> {
+export interface AgentsArgs extends Omit<AgentUnitArgs, "agent" | "user" | "home" | "nodeBinDir"> {
   readonly host: VmHost;
   readonly agents: readonly Agent[];
   /** Unit names are <prefix>-<agent>.service. */
@@ -98,7 +112,7 @@ export function agentUnits(name: string, a: AgentsArgs, opts: pulumi.CustomResou
   return Object.fromEntries(a.agents.map((agent) => [agent.name, new SystemdUnit(`${name}-agent-${agent.name}`, {
     connection: h.connection,
     name: agentUnitName(a.prefix, agent.name),
-    content: renderAgentUnit({ ...a, agent, user: h.appUser, nodeBinDir: h.nodeBinDir }),
+    content: renderAgentUnit({ ...a, agent, user: h.appUser, home: h.home, nodeBinDir: h.nodeBinDir }),
     ...(agent.optional ? { optional: true } : {}),
   }, opts)]));
 }
@@ -111,5 +125,39 @@ for u in ${units}; do
   if [ "$s" != active ]; then bad="$bad $u=\${s:-unknown}"; fi
 done
 if [ -n "$bad" ]; then echo "agents not active:$bad"; exit 1; fi
+`;
+}
+
+/**
+ * The agents read their env file only when they start, so after it changes each running one must
+ * start again. Read on the host: exit 1 when an active unit entered that state before the file was
+ * last written (microseconds), else 0. Units that are not active read the file when they start.
+ */
+export function envFreshCheck(units: readonly string[], envFile: string): string {
+  return staleUnits(units, envFile) + `if [ -n "$stale" ]; then echo "started before ${envFile} changed:$stale"; exit 1; fi
+`;
+}
+
+/** Restarts each active unit that started before the env file was last written. */
+export function envFreshRun(units: readonly string[], envFile: string): string {
+  return staleUnits(units, envFile) + `if [ -n "$stale" ]; then systemctl try-restart -- $stale; fi
+`;
+}
+
+function staleUnits(units: readonly string[], envFile: string): string {
+  const p = new Problems();
+  p.check(isPlainPath(envFile), `envFile ${show(envFile)} must be an absolute path of [A-Za-z0-9._+@/-]`);
+  for (const u of units) p.check(/^[A-Za-z0-9_.:-]+\.service$/.test(u), `units: ${show(u)} is not a service name`);
+  p.done("envFreshCheck");
+  return script`stale=""
+written=$(stat -c %.6Y -- ${envFile} 2>/dev/null | tr -d .) || written=""
+for u in ${units}; do
+  [ -n "$written" ] || break
+  [ "$(systemctl is-active -- "$u" 2>/dev/null || :)" = active ] || continue
+  since=$(systemctl show --timestamp=us -p ActiveEnterTimestamp --value -- "$u")
+  [ -n "$since" ] || continue
+  started=$(date -d "$since" +%s%6N)
+  if [ "$started" -le "$written" ]; then stale="$stale $u"; fi
+done
 `;
 }

