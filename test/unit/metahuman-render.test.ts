@@ -211,7 +211,8 @@ describe("metahuman-stop", () => {
 set -u
 failed=0
 echo "Stopping MetaHuman OS..."
-pid=$(cat /home/metahuman/.pm2/pm2.pid 2>/dev/null || :)
+pid=$(runuser -u metahuman -- timeout 5 head -c 32 -- /home/metahuman/.pm2/pm2.pid 2>/dev/null || :)
+case "$pid" in *[!0-9]*) pid="" ;; esac
 if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
   if (umask 077 && cd /home/metahuman && exec runuser -u metahuman -- env PM2_HOME=/home/metahuman/.pm2 PATH=/opt/node/bin:/usr/local/bin:/usr/bin:/bin /opt/pm2 describe metahuman-web) >/dev/null 2>&1; then
     (umask 077 && cd /home/metahuman && exec runuser -u metahuman -- env PM2_HOME=/home/metahuman/.pm2 PATH=/opt/node/bin:/usr/local/bin:/usr/bin:/bin /opt/pm2 stop metahuman-web) >/dev/null || { echo "pm2 stop metahuman-web failed" >&2; failed=1; }
@@ -254,7 +255,8 @@ if [ ! -f "$entry" ] || [ "$head" != "$prev" ]; then
   (cd "$site" && as_user env CI=true pnpm run build >/dev/null)
   test -f "$entry" || { echo "pnpm run build in $site did not write $entry" >&2; exit 3; }
 fi
-pid=$(cat /home/metahuman/.pm2/pm2.pid 2>/dev/null || :)
+pid=$(runuser -u metahuman -- timeout 5 head -c 32 -- /home/metahuman/.pm2/pm2.pid 2>/dev/null || :)
+case "$pid" in *[!0-9]*) pid="" ;; esac
 if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && (umask 077 && cd /home/metahuman && exec runuser -u metahuman -- env PM2_HOME=/home/metahuman/.pm2 PATH=/opt/node/bin:/usr/local/bin:/usr/bin:/bin /opt/pm2 describe metahuman-web) >/dev/null 2>&1; then
   (umask 077 && cd /home/metahuman && exec runuser -u metahuman -- env PM2_HOME=/home/metahuman/.pm2 PATH=/opt/node/bin:/usr/local/bin:/usr/bin:/bin /opt/pm2 reload metahuman-web) >/dev/null
   (umask 077 && cd /home/metahuman && exec runuser -u metahuman -- env PM2_HOME=/home/metahuman/.pm2 PATH=/opt/node/bin:/usr/local/bin:/usr/bin:/bin /opt/pm2 save --force) >/dev/null

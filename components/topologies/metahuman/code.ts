@@ -6,6 +6,7 @@
  */
 import { CHECKOUT, deployedCheck, gitPrelude, RECORD_DEPLOYED } from "../../blocks/git/checkout";
 import { pm2As } from "../../host/kinds/pm2";
+import { readPm2Pid } from "../../host/kinds/pm2-observe";
 import { script } from "../../host/quote";
 
 export interface MetahumanCodeArgs {
@@ -57,8 +58,7 @@ if [ ! -f "$entry" ] || [ "$head" != "$prev" ]; then
   (cd "$site" && as_user env CI=true pnpm run build >/dev/null)
   test -f "$entry" || { echo "pnpm run build in $site did not write $entry" >&2; exit 3; }
 fi
-` + script`pid=$(cat ${`${a.home}/.pm2/pm2.pid`} 2>/dev/null || :)
-` + `if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ${pm2(script`describe ${a.app}`)} >/dev/null 2>&1; then
+` + readPm2Pid(a, "pid") + `if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ${pm2(script`describe ${a.app}`)} >/dev/null 2>&1; then
   ${pm2(script`reload ${a.app}`)} >/dev/null
   ${pm2("save --force")} >/dev/null
 fi

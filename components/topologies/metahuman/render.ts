@@ -3,6 +3,7 @@
  * ecosystem.config.js defines it, and the operator's stop command (the plan's bin/stop-pm2).
  */
 import { pm2As } from "../../host/kinds/pm2";
+import { readPm2Pid } from "../../host/kinds/pm2-observe";
 import { script } from "../../host/quote";
 import type { Pm2App } from "../../blocks/pm2/render";
 import { checkPaths, isUserName, Problems, show } from "../../blocks/validate";
@@ -72,8 +73,7 @@ export function renderStopScript(a: StopArgs): string {
 set -u
 failed=0
 echo "Stopping MetaHuman OS..."
-pid=$(cat ${`${a.home}/.pm2/pm2.pid`} 2>/dev/null || :)
-if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+` + readPm2Pid(a, "pid") + `if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
   if ` + pm2As(a, script`describe ${WEB_APP}`) + ` >/dev/null 2>&1; then
     ` + pm2As(a, script`stop ${WEB_APP}`) + ` >/dev/null || { echo "pm2 stop ${WEB_APP} failed" >&2; failed=1; }
     ` + pm2As(a, script`delete ${WEB_APP}`) + ` >/dev/null || { echo "pm2 delete ${WEB_APP} failed" >&2; failed=1; }
