@@ -8,7 +8,7 @@ import { xSocket } from "../../components/blocks/xvfb/render";
 import type { HealthCheck } from "../../components/host/kinds/health";
 import type { Pm2Home } from "../../components/host/kinds/pm2";
 import { PM2_BIN } from "../../components/blocks/pm2/render";
-import type { DuelSettings } from "../../components/topologies/duel/settings";
+import { duelAppUser, type DuelSettings } from "../../components/topologies/duel/settings";
 import type { FlatlogicSettings } from "../../components/topologies/flatlogic/settings";
 import type { HostConfig, StackConfig } from "../../infra/config";
 
@@ -108,7 +108,7 @@ function flatlogic(h: HostConfig, s: FlatlogicSettings): Partial<HostPlan> {
 /** seeds/000 and 003: the duel server under PM2, Xvfb before it, a GPU, the Vast.ai port proxies. */
 function duel(h: HostConfig, s: DuelSettings): Partial<HostPlan> {
   const systemd = h.flavor === "systemd";
-  const pm2 = pm2Of(s.appUser, s.node, ["duel-arena"], systemd);
+  const pm2 = pm2Of(duelAppUser(s, h.flavor), s.node, ["duel-arena"], systemd);
   const local = s.database.mode === "local";
   const external = s.externalPorts.server ?? s.serverPort;
   return {

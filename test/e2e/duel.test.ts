@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectionOf, hostExec, ROOT, sandbox, summary, TestStack } from "./harness";
+import { connectionOf, hostExec, ROOT, sandbox, summary, TestStack, until } from "./harness";
 import { liveEnv } from "./runtime";
 
 // Issue 5: the Hyperscape duel stack (seeds/000 and 003) on hosts without and with systemd.
@@ -21,15 +21,21 @@ async function healthyAfterBoot(host: string): Promise<string> {
   return health;
 }
 
-async function duelStack(name: string, flavor: "systemd" | "container") {
+/** Phase log lines: [ISO time, pid, version, phase]. */
+async function phaseLog(host: string, file: string): Promise<string[][]> {
+  return (await hostExec(host, `cat ${file}`)).trim().split("\n").map((l) => l.split(" "));
+}
+
+async function duelStack(name: string, flavor: "systemd" | "container", tweak?: (repo: sandbox.PublishedRepo) => void) {
   const [h] = await sandbox.up([{ name, flavor }]);
   const repo = sandbox.publishRepo(h, path.join(ROOT, "test/fixtures/duel-app"), "/srv/git/duel.git");
+  tweak?.(repo);
   const stack = new TestStack(ROOT);
   await stack.init();
   const c = connectionOf(h);
   stack.setConfig({
     "hostform:hosts": [{ name, flavor, role: "duel", address: c.host, port: c.port, user: c.user, hostKey: c.hostKey, privateKeyPath: c.privateKeyPath }],
-    "hostform:duel": { repo: repo.remote, node: { source: "npm-registry" }, browser: { source: "debian", package: "chromium" }, externalPorts: { server: 5555 }, app: STANDIN, gracefulTimeoutSeconds: 120 },
+    "hostform:duel": { repo: repo.remote, node: { source: "npm-registry" }, browser: { source: "debian", package: "chromium" }, externalPorts: { server: 5555 }, app: STANDIN, gracefulTimeoutSeconds: 240 },
   });
   for (const [k, v] of Object.entries({ DATABASE_URL: `postgresql://duel:${DB_PASSWORD}@localhost:5432/duel`, ADMIN_CODE: ADMIN, TWITCH_STREAM_KEY: "live_x-SECRET" })) {
     const r = await stack.pulumi("config", "set", "--secret", "--path", `hostform:duelSecrets.${k}`, v);
@@ -41,7 +47,14 @@ async function duelStack(name: string, flavor: "systemd" | "container") {
 describe("duel stack on a container host (Vast.ai-like, no systemd)", () => {
   const HOST = "e2e-duel-ctr";
   let env: Awaited<ReturnType<typeof duelStack>>;
-  beforeAll(async () => { env = await duelStack(HOST, "container"); });
+  // Fights of 120 s (the stand-in's timing.json): long enough for `up` to fetch, install and
+  // migrate before it asks for the restart while the duel still runs.
+  beforeAll(async () => {
+    env = await duelStack(HOST, "container", (r) => {
+      writeFileSync(path.join(r.dir, "timing.json"), '{"FIGHT_MS": 120000}\n');
+      r.commit("fights of 120 s");
+    });
+  });
   afterAll(async () => {
     await sandbox.down([HOST]);
     env?.stack.remove();
@@ -62,25 +75,35 @@ describe("duel stack on a container host (Vast.ai-like, no systemd)", () => {
   });
 
   it("a code change during FIGHTING waits for RESOLUTION, then the new code runs", async () => {
-    for (let i = 0; i < 60 && !(await status(HOST)).includes('"FIGHTING"'); i++) await new Promise((r) => setTimeout(r, 500));
-    expect(await status(HOST)).toContain('"FIGHTING"');
+    // From the start of a fight: COUNTDOWN, then FIGHTING.
+    expect(await until(() => status(HOST), (h) => h.includes('"COUNTDOWN"'), 160)).toContain('"COUNTDOWN"');
+    expect(await until(() => status(HOST), (h) => h.includes('"FIGHTING"'), 10)).toContain('"FIGHTING"');
     const before = JSON.parse(await status(HOST));
     writeFileSync(path.join(env.repo.dir, "VERSION"), "2\n");
     env.repo.commit("version 2");
+    const upStarted = Date.now();
     const up = await env.stack.up();
     expect(up.code, up.all).toBe(0);
     expect(JSON.parse(await status(HOST)).version).toBe("2");
-    // The phase log: the old process logged RESOLUTION of the duel in progress before it exited.
-    const lines = (await hostExec(HOST, "cat /root/hyperscape/duel-phases.log")).trim().split("\n").map((l) => l.split(" "));
-    const oldLines = lines.filter((l) => l[2] === before.version);
+    // The server got exactly one request, during FIGHTING, and answered that it waits for the duel.
+    const out = await hostExec(HOST, "cat /root/.pm2/logs/duel-arena-out.log");
+    expect(out.match(/graceful restart requested in [A-Z]+.*/g)).toEqual(["graceful restart requested in FIGHTING, after the duel"]);
+    // RESOLUTION ran to its end (its 3 s, printed only by the phase's own timer), not cut short.
+    const complete = /RESOLUTION complete after (\d+) ms/g.exec(out);
+    expect(Number(complete?.[1])).toBeGreaterThanOrEqual(3000);
+    // The phase log: the old process's last phases are that duel's FIGHTING and RESOLUTION, no new
+    // duel and no IDLE after it; the new process starts after RESOLUTION's whole length.
+    const lines = await phaseLog(HOST, "/root/hyperscape/duel-phases.log");
+    const oldPid = lines.filter((l) => l[2] === before.version).at(-1)?.[1];
+    const oldLines = lines.filter((l) => l[1] === oldPid);
     const newLines = lines.filter((l) => l[2] === "2");
-    // Its duel ran to the end: FIGHTING, then RESOLUTION (then at most the step to IDLE), no new duel.
-    const phases = oldLines.map((l) => l[3]);
-    const fight = phases.lastIndexOf("FIGHTING");
-    expect(phases.slice(fight)).toEqual(phases.length - fight === 3 ? ["FIGHTING", "RESOLUTION", "IDLE"] : ["FIGHTING", "RESOLUTION"]);
+    expect(oldLines.slice(-2).map((l) => l[3])).toEqual(["FIGHTING", "RESOLUTION"]);
+    // That FIGHTING began before up started, so the one request made in FIGHTING came during it.
+    expect(Date.parse(oldLines.at(-2)![0])).toBeLessThan(upStarted);
     expect(newLines.length).toBeGreaterThan(0);
     expect(new Set(newLines.map((l) => l[1])).size).toBe(1);
-    expect(newLines[0][1]).not.toBe(oldLines.at(-1)?.[1]);
+    expect(newLines[0][1]).not.toBe(oldPid);
+    expect(Date.parse(newLines[0][0]) - Date.parse(oldLines.at(-1)![0])).toBeGreaterThanOrEqual(3000);
   });
 
   it("a rotated admin code does not lock the next deploy out: the restart uses the server's own, the new process gets the new one", async () => {
@@ -110,19 +133,43 @@ describe("duel stack on a systemd host", () => {
     env?.stack.remove();
   });
 
-  it("converges, and after a reboot Xvfb, the secrets file and the apps are back, Xvfb up before PM2", async () => {
+  it("converges as the unprivileged user hyperscape, Xvfb included; after a reboot all of it is back, Xvfb up before PM2", async () => {
     const up = await env.stack.up();
     expect(up.code, up.all).toBe(0);
     const again = await env.stack.up();
     expect(again.code, again.all).toBe(0);
     expect(Object.keys(summary(again.all))).toEqual(["unchanged"]);
+    await runsAsHyperscape();
+    // A graceful restart through hyperscape's PM2 (3 s phases: it waits at most one duel).
+    writeFileSync(path.join(env.repo.dir, "VERSION"), "2\n");
+    env.repo.commit("version 2");
+    const second = await env.stack.up();
+    expect(second.code, second.all).toBe(0);
+    expect(JSON.parse(await status(HOST)).version).toBe("2");
+    expect(Number(await hostExec(HOST, "grep -c 'graceful restart requested in' /home/hyperscape/.pm2/logs/duel-arena-out.log"))).toBe(1);
     await sandbox.restart(HOST);
     expect(await healthyAfterBoot(HOST)).toContain('"ok":true');
-    expect(await hostExec(HOST, "stat -c '%a' /tmp/hyperscape-secrets.env; systemctl is-active xvfb pm2-root hyperscape-secrets")).toBe("600\nactive\nactive\nactive\n");
+    expect(await hostExec(HOST, "stat -c '%a %U' /tmp/hyperscape-secrets.env; systemctl is-active xvfb pm2-hyperscape hyperscape-secrets")).toBe("600 hyperscape\nactive\nactive\nactive\n");
     const t = (unit: string) => hostExec(HOST, `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`).then(Number);
-    expect(await t("xvfb")).toBeLessThan(await t("pm2-root"));
+    expect(await t("xvfb")).toBeLessThan(await t("pm2-hyperscape"));
+    await runsAsHyperscape();
+    expect(JSON.parse(await status(HOST)).version).toBe("2");
     expect((await env.stack.drift()).code).toBe(0);
   });
+
+  /** The user exists and is no one's admin; Xvfb, PM2 and the server are its processes; it captures the display; its database role migrated. */
+  async function runsAsHyperscape(): Promise<void> {
+    expect(await hostExec(HOST, "id -nG hyperscape; stat -c %U /home/hyperscape/hyperscape /home/hyperscape/.pm2")).toBe("hyperscape\nhyperscape\nhyperscape\n");
+    const xvfb = (await hostExec(HOST, "systemctl show -p MainPID --value xvfb")).trim();
+    expect(await hostExec(HOST, `awk '/^Uid:/ {print $2}' /proc/${xvfb}/status; id -u hyperscape`)).toMatch(/^(\d+)\n\1\n$/);
+    expect(await hostExec(HOST, `ps -o user= -p ${xvfb}; stat -c '%U %a' /tmp/.X11-unix; stat -c %U /tmp/.X11-unix/X99`)).toBe("hyperscape\nroot 1777\nhyperscape\n");
+    const app = (await hostExec(HOST, "runuser -u hyperscape -- env PM2_HOME=/home/hyperscape/.pm2 PATH=/opt/hostform/node/bin:/usr/bin:/bin /usr/local/bin/pm2 pid duel-arena | head -n 1")).trim();
+    expect(await hostExec(HOST, `ps -o user= -p ${app}; ps -o user= -p $(cat /home/hyperscape/.pm2/pm2.pid)`)).toBe("hyperscape\nhyperscape\n");
+    // The stream's capture path: the app user reads a frame of :99, as ffmpeg's x11grab does when it streams.
+    expect(await hostExec(HOST, "cd /tmp && runuser -u hyperscape -- ffmpeg -loglevel error -f x11grab -video_size 64x64 -i :99 -frames:v 1 -f null - && echo captured")).toBe("captured\n");
+    expect(JSON.parse(await hostExec(HOST, "curl -s localhost:5555/streaming/state"))).toEqual({ display: ":99", platforms: ["twitch"] });
+    expect(await hostExec(HOST, `PGPASSWORD='${DB_PASSWORD}' psql -h localhost -U duel duel -tAc "select count(*) from duels"`)).toBe("0\n");
+  }
 });
 
 describe("duel stack with a remote database", () => {

@@ -29,9 +29,9 @@ let app: string;
 const servers: Server[] = [];
 
 /** Starts `node server.js` and resolves once it prints the loopback port it listens on. */
-function start(env: Record<string, string>): Promise<Server> {
+function start(env: Record<string, string>, cwd = app): Promise<Server> {
   const child = spawn(process.execPath, ["server.js"], {
-    cwd: app, env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", ...env }, stdio: ["ignore", "pipe", "pipe"],
+    cwd, env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", ...env }, stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
   const exited = new Promise<Exit>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, at: Date.now() })));
@@ -200,9 +200,35 @@ describe("stand-in duel server", () => {
     expect([lines[lines.length - 2].phase, last.phase, last.pid]).toEqual(["FIGHTING", "RESOLUTION", server.pid]);
     // RESOLUTION ran its course (PHASE_MS = 100) before the exit.
     expect(exit.at - last.at).toBeGreaterThanOrEqual(90);
-    expect(server.output()).toContain("duel-arena: the duel is resolved, restarting as requested\n");
+    expect(server.output()).toContain("duel-arena: graceful restart requested in FIGHTING, after the duel\n");
+    // The line only RESOLUTION's own timer prints, with its whole length (PHASE_MS = 100).
+    const complete = /duel-arena: RESOLUTION complete after (\d+) ms, the duel is resolved, restarting as requested\n/.exec(server.output());
+    expect(Number(complete?.[1])).toBeGreaterThanOrEqual(100);
     expect(server.output()).toContain("duel-arena: SIGTERM in RESOLUTION, closing\n");
   }, 15_000);
+});
+
+describe("stand-in duel server timing", () => {
+  it("takes PHASE_MS and FIGHT_MS from a committed timing.json when the environment has none; the environment wins", async () => {
+    const copy = path.join(root, "timed");
+    cpSync(FIXTURE, copy, { recursive: true });
+    writeFileSync(path.join(copy, "timing.json"), JSON.stringify({ PHASE_MS: 4000, FIGHT_MS: 120000 }));
+    /** The server's timing line, once printed (it follows the listening line). */
+    const timingOf = async (server: Server) => {
+      for (let i = 0; i < 100 && !server.output().includes("timing:"); i++) await new Promise((r) => setTimeout(r, 20));
+      return /duel-arena timing: .*\n/.exec(server.output())?.[0];
+    };
+    const fromFile = await start({ DUEL_LOG: path.join(root, "phases-t1.log") }, copy);
+    expect(await timingOf(fromFile)).toBe("duel-arena timing: PHASE_MS=4000 FIGHT_MS=120000\n");
+    const fromEnv = await start({ DUEL_LOG: path.join(root, "phases-t2.log"), FIGHT_MS: "500" }, copy);
+    expect(await timingOf(fromEnv)).toBe("duel-arena timing: PHASE_MS=4000 FIGHT_MS=500\n");
+    const plain = await start({ DUEL_LOG: path.join(root, "phases-t3.log") });
+    expect(await timingOf(plain)).toBe("duel-arena timing: PHASE_MS=3000 FIGHT_MS=9000\n");
+    await Promise.all([stop(fromFile), stop(fromEnv), stop(plain)]);
+    writeFileSync(path.join(copy, "timing.json"), JSON.stringify({ FIGHT_MS: "long" }));
+    const r = spawnSync(process.execPath, ["server.js"], { cwd: copy, env: { PATH: process.env.PATH ?? "", PORT: "0" }, encoding: "utf8", timeout: 10_000 });
+    expect(r.stderr).toContain('duel-arena: FIGHT_MS "long" must be a whole number from 1 to 86400000');
+  }, 30_000);
 });
 
 describe("stand-in duel server without a duel in progress", () => {

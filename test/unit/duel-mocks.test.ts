@@ -14,11 +14,11 @@ const connection = { host: "198.18.0.20", port: 22, user: "root", hostKey: "ssh-
 const SECRETS = { DATABASE_URL: "postgresql://duel:pw@localhost:5432/duel", ADMIN_CODE: "a" };
 
 /** Builds host `name` (each test its own: late registrations of another build cannot mix in). */
-async function build(v: Record<string, unknown>, name = "duel") {
+async function build(v: Record<string, unknown>, name = "duel", flavor: "systemd" | "container" = "container") {
   const p = new Problems();
   const settings = duelSettings({ repo: "https://git.example/duel.git", ...v }, SECRETS, p);
   expect(p.list).toEqual([]);
-  new DuelHost(name, { connection, flavor: "container", address: connection.host, settings, secrets: SECRETS, databasePassword: "pw" });
+  new DuelHost(name, { connection, flavor, address: connection.host, settings, secrets: SECRETS, databasePassword: "pw" });
   await new Promise((r) => setTimeout(r, 300));
   const mine = () => created.filter((c) => c.name.startsWith(`${name}-`));
   const by = (role: string) => mine().find((c) => c.name === `${name}-${role}`)!.inputs;
@@ -35,6 +35,24 @@ describe("DuelHost under mocks", () => {
     expect(String(by("pm2-ecosystem").content)).toContain('"STREAMING_DUEL_ENABLED": "true",');
     expect(by("postgresql-cluster").title).toBe("PostgreSQL 15/main running");
     expect(String(by("onstart").content)).toContain("pg_ctlcluster 15 main start");
+  });
+
+  it("on a systemd host runs as the unprivileged user hyperscape it creates: PM2 unit, Xvfb unit, secrets file, checkout", async () => {
+    const { by } = await build({}, "sd", "systemd");
+    expect(by("vm-user").title).toBe("user hyperscape");
+    expect(String(by("vm-user").run)).toContain("useradd --create-home --shell /bin/bash hyperscape");
+    expect(by("pm2-unit").name).toBe("pm2-hyperscape.service");
+    expect(String(by("xvfb").content)).toContain("\nUser=hyperscape\nGroup=hyperscape\n");
+    expect(by("secrets-file").owner).toBe("hyperscape");
+    expect(String(by("secrets-restore").content)).toContain("-o hyperscape -g hyperscape ");
+    expect(String(by("pm2-ecosystem").content)).toContain('const file = "/home/hyperscape/hyperscape/ecosystem.config.cjs";');
+  });
+
+  it("on a container host (Vast.ai) stays root by default; a stack's appUser wins on either flavor", async () => {
+    expect((await build({}, "ct")).by("vm-user").title).toBe("user root");
+    expect((await build({ appUser: "duel" }, "ctu")).by("vm-user").title).toBe("user duel");
+    expect(String((await build({ appUser: "duel" }, "ctx")).by("onstart").content)).toContain("hostform-xvfb-supervisor /usr/bin/Xvfb :99 1920x1080x24 duel >>");
+    expect((await build({ appUser: "root" }, "sdr", "systemd")).by("pm2-unit").name).toBe("pm2-root.service");
   });
 
   it("runtime node with a generated ecosystem: no bun, npm's commands, PM2 starts npm run start", async () => {

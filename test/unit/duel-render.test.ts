@@ -12,6 +12,9 @@ Description=Xvfb virtual display :99 for WebGPU capture
 
 [Service]
 Type=simple
+User=hyperscape
+Group=hyperscape
+ExecStartPre=+/usr/bin/systemd-tmpfiles --create --boot --prefix=/tmp/.X11-unix
 ExecStart=/usr/bin/Xvfb :99 -screen 0 1920x1080x24 -nolisten tcp
 ExecStartPost=/usr/bin/timeout 20 /bin/sh -c 'until [ -S /tmp/.X11-unix/X99 ]; do sleep 0.2; done'
 Restart=always
@@ -22,13 +25,16 @@ WantedBy=multi-user.target
 `;
 
 describe("renderXvfbUnit", () => {
-  it("renders the guide's display :99 at 1920x1080x24 by default", () => {
-    expect(renderXvfbUnit({})).toBe(XVFB_UNIT);
-    expect(renderXvfbUnit()).toBe(XVFB_UNIT);
+  it("renders the guide's display :99 at 1920x1080x24 by default, run by the app user after root made /tmp/.X11-unix", () => {
+    expect(renderXvfbUnit({ user: "hyperscape" })).toBe(XVFB_UNIT);
+  });
+
+  it("runs as the user it is given (root only when the app user is root)", () => {
+    expect(renderXvfbUnit({ user: "root" })).toBe(XVFB_UNIT.replace("User=hyperscape\nGroup=hyperscape", "User=root\nGroup=root"));
   });
 
   it("puts a custom display, screen and binary where they belong", () => {
-    expect(renderXvfbUnit({ display: ":1", screen: "1280x720x16", xvfbBin: "/opt/x11/bin/Xvfb" })).toBe(
+    expect(renderXvfbUnit({ user: "hyperscape", display: ":1", screen: "1280x720x16", xvfbBin: "/opt/x11/bin/Xvfb" })).toBe(
       XVFB_UNIT.replace("display :99", "display :1")
         .replace("/usr/bin/Xvfb :99 -screen 0 1920x1080x24", "/opt/x11/bin/Xvfb :1 -screen 0 1280x720x16")
         .replace("/tmp/.X11-unix/X99", "/tmp/.X11-unix/X1"),
@@ -36,12 +42,12 @@ describe("renderXvfbUnit", () => {
   });
 
   it("refuses bad values, all at once", () => {
-    expect(() => renderXvfbUnit({ display: "99", screen: "1920x1080", xvfbBin: "Xvfb" })).toThrow(RenderError);
-    expect(() => renderXvfbUnit({ display: "99", screen: "1920x1080", xvfbBin: "Xvfb" })).toThrow(
-      'renderXvfbUnit: 3 problems:\n  - display "99" must look like ":99"\n  - screen "1920x1080" must be WIDTHxHEIGHTxDEPTH, like "1920x1080x24"\n'
-      + '  - xvfbBin "Xvfb" must be an absolute path of [A-Za-z0-9._+@/-]',
+    expect(() => renderXvfbUnit({ user: "hyperscape", display: "99", screen: "1920x1080", xvfbBin: "Xvfb" })).toThrow(RenderError);
+    expect(() => renderXvfbUnit({ user: "root\nUser=root", display: "99", screen: "1920x1080", xvfbBin: "Xvfb" })).toThrow(
+      'renderXvfbUnit: 4 problems:\n  - display "99" must look like ":99"\n  - screen "1920x1080" must be WIDTHxHEIGHTxDEPTH, like "1920x1080x24"\n'
+      + '  - xvfbBin "Xvfb" must be an absolute path of [A-Za-z0-9._+@/-]\n  - user "root\\nUser=root" is not a user name: give a Debian user name like "hyperscape"',
     );
-    expect(() => renderXvfbUnit({ display: ":99\nExecStartPre=/bin/rm -rf /" })).toThrow(/display/);
+    expect(() => renderXvfbUnit({ user: "hyperscape", display: ":99\nExecStartPre=/bin/rm -rf /" })).toThrow(/display/);
   });
 });
 
@@ -101,11 +107,11 @@ if [ -n "$supervisor" ] && grep -qsF hostform-xvfb-supervisor "/proc/$supervisor
 else
   # A lock left by an earlier container run names a pid that may be alive again: Xvfb would refuse.
   rm -f /tmp/.X99-lock "$xvfb_socket"
-  # Root chmods it: a link another user planted there is removed, never followed.
+  # Root makes it 1777 root (an Xvfb that is not root cannot): a link planted there is removed, never followed.
   if [ -L /tmp/.X11-unix ]; then rm -f /tmp/.X11-unix; fi
-  mkdir -p /tmp/.X11-unix && chmod 1777 /tmp/.X11-unix
-  nohup bash -c 'while :; do "$1" "$2" -screen 0 "$3" -nolisten tcp; rc=$?; echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) Xvfb exited ($rc), restarting in 2 s"; sleep 2; done' \\
-    hostform-xvfb-supervisor /usr/bin/Xvfb :99 1920x1080x24 >>/var/log/xvfb.log 2>&1 </dev/null &
+  mkdir -p /tmp/.X11-unix && chown -h root:root /tmp/.X11-unix && chmod 1777 /tmp/.X11-unix
+  nohup bash -c 'while :; do runuser -u "$4" -- "$1" "$2" -screen 0 "$3" -nolisten tcp; rc=$?; echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) Xvfb exited ($rc), restarting in 2 s"; sleep 2; done' \\
+    hostform-xvfb-supervisor /usr/bin/Xvfb :99 1920x1080x24 ubuntu >>/var/log/xvfb.log 2>&1 </dev/null &
   echo "$!" >/run/hostform-xvfb.pid
   log "started the Xvfb supervisor (pid $!)"
 fi
@@ -188,7 +194,17 @@ describe("renderOnstart", () => {
     const text = renderOnstart({ ...ONSTART_ARGS, display: ":7", screen: "1280x720x24", xvfbBin: "/opt/x/Xvfb" });
     expect(text).toContain("xvfb_socket=/tmp/.X11-unix/X7\n");
     expect(text).toContain("  rm -f /tmp/.X7-lock \"$xvfb_socket\"\n");
-    expect(text).toContain("    hostform-xvfb-supervisor /opt/x/Xvfb :7 1280x720x24 >>/var/log/xvfb.log 2>&1 </dev/null &\n");
+    expect(text).toContain("    hostform-xvfb-supervisor /opt/x/Xvfb :7 1280x720x24 ubuntu >>/var/log/xvfb.log 2>&1 </dev/null &\n");
+  });
+
+  it("starts Xvfb as the app user through runuser, and directly only when the app user is root (Vast.ai's default)", () => {
+    const root = renderOnstart({ ...ONSTART_ARGS, user: "root", home: "/root" });
+    expect(root).toContain(`
+  nohup bash -c 'while :; do "$1" "$2" -screen 0 "$3" -nolisten tcp; rc=$?; echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) Xvfb exited ($rc), restarting in 2 s"; sleep 2; done' \\
+    hostform-xvfb-supervisor /usr/bin/Xvfb :99 1920x1080x24 >>/var/log/xvfb.log 2>&1 </dev/null &
+`);
+    expect(root).not.toContain("runuser -u \"$4\"");
+    expect(bashSyntax(root)).toEqual({ status: 0, out: "" });
   });
 
   it("refuses values that are not plain, all at once", () => {

@@ -46,7 +46,7 @@ export function bootResources(name: string, a: BootArgs, parent: pulumi.Resource
       }, { parent, dependsOn: a.secrets.dependsOn }));
     }
     if (a.xvfb) {
-      resources.push(new SystemdUnit(`${name}-xvfb`, { connection, name: "xvfb.service", content: renderXvfbUnit({ display: a.xvfb.display, screen: a.xvfb.screen }) }, { parent, dependsOn: a.xvfb.dependsOn }));
+      resources.push(new SystemdUnit(`${name}-xvfb`, { connection, name: "xvfb.service", content: renderXvfbUnit({ user: h.appUser, display: a.xvfb.display, screen: a.xvfb.screen }) }, { parent, dependsOn: a.xvfb.dependsOn }));
     }
     const requires = [...(a.xvfb ? ["xvfb.service"] : []), ...(a.secrets ? [a.secrets.unit] : [])];
     return { resources, ...(requires.length ? { pm2Requires: requires } : {}) };

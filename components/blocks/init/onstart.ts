@@ -28,9 +28,19 @@ export interface OnstartArgs {
 /** Where the Xvfb supervisor's pid is kept: /run is fresh at each container start. */
 export const XVFB_SUPERVISOR_PID = "/run/hostform-xvfb.pid";
 
-/** Starts Xvfb under a small supervisor that restarts it when it dies, and waits for its socket. */
-function xvfbSection(display: string, screen: string, xvfbBin: string): string {
+/**
+ * Starts Xvfb under a small supervisor (root's) that restarts it when it dies, and waits for its
+ * socket. Xvfb itself runs as `user` (runuser) unless that is root: its only clients are the app's.
+ */
+function xvfbSection(display: string, screen: string, xvfbBin: string, user: string): string {
   const n = display.slice(1);
+  const xvfb = user === "root"
+    ? script`
+  nohup bash -c 'while :; do "$1" "$2" -screen 0 "$3" -nolisten tcp; rc=$?; echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) Xvfb exited ($rc), restarting in 2 s"; sleep 2; done' \\
+    hostform-xvfb-supervisor ${xvfbBin} ${display} ${screen} >>/var/log/xvfb.log 2>&1 </dev/null &`
+    : script`
+  nohup bash -c 'while :; do runuser -u "$4" -- "$1" "$2" -screen 0 "$3" -nolisten tcp; rc=$?; echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) Xvfb exited ($rc), restarting in 2 s"; sleep 2; done' \\
+    hostform-xvfb-supervisor ${xvfbBin} ${display} ${screen} ${user} >>/var/log/xvfb.log 2>&1 </dev/null &`;
   return script`
 # Xvfb before PM2: WebGPU needs a display. A small supervisor restarts Xvfb when it dies.
 xvfb_socket=${xSocket(display)}
@@ -40,11 +50,9 @@ if [ -n "$supervisor" ] && grep -qsF hostform-xvfb-supervisor "/proc/$supervisor
 else
   # A lock left by an earlier container run names a pid that may be alive again: Xvfb would refuse.
   rm -f ${`/tmp/.X${n}-lock`} "$xvfb_socket"
-  # Root chmods it: a link another user planted there is removed, never followed.
+  # Root makes it 1777 root (an Xvfb that is not root cannot): a link planted there is removed, never followed.
   if [ -L /tmp/.X11-unix ]; then rm -f /tmp/.X11-unix; fi
-  mkdir -p /tmp/.X11-unix && chmod 1777 /tmp/.X11-unix
-  nohup bash -c 'while :; do "$1" "$2" -screen 0 "$3" -nolisten tcp; rc=$?; echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) Xvfb exited ($rc), restarting in 2 s"; sleep 2; done' \\
-    hostform-xvfb-supervisor ${xvfbBin} ${display} ${screen} >>/var/log/xvfb.log 2>&1 </dev/null &
+  mkdir -p /tmp/.X11-unix && chown -h root:root /tmp/.X11-unix && chmod 1777 /tmp/.X11-unix` + xvfb + script`
   echo "$!" >${XVFB_SUPERVISOR_PID}
   log "started the Xvfb supervisor (pid $!)"
 fi
@@ -97,7 +105,7 @@ else
   fail ${`cannot restore ${a.secretsRuntime} from ${a.secretsCanonical}`}
 fi
 `;
-  const display = a.display === undefined ? "" : xvfbSection(a.display, a.screen ?? "", xvfbBin);
+  const display = a.display === undefined ? "" : xvfbSection(a.display, a.screen ?? "", xvfbBin, a.user);
   return script`#!/bin/bash
 # Written by hostform; changes made on the host are replaced on the next run.
 # Runs at every container start (there is no init system). No set -e on purpose: a failed step

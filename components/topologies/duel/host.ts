@@ -16,7 +16,7 @@ import { gracefulRestartScript } from "./restart";
 import { STREAMING_DUEL, streamingDuelCheck, streamingDuelRun } from "./streaming";
 import type { Platform } from "./detect";
 import { browserFlags, DUEL_APP, duelApps } from "./render";
-import type { DuelSettings } from "./settings";
+import { duelAppUser, type DuelSettings } from "./settings";
 
 export type { DuelSettings } from "./settings";
 
@@ -35,7 +35,8 @@ export class DuelHost extends pulumi.ComponentResource {
 
   constructor(name: string, args: DuelHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hostform:duel:DuelHost", name, {}, opts);
-    const s = args.settings;
+    // The app user follows the host's flavor when the stack names none.
+    const s = { ...args.settings, appUser: duelAppUser(args.settings, args.flavor) };
     const connection = args.connection;
     const parent = { parent: this };
     const host = new VmHost(`${name}-vm`, { connection, flavor: args.flavor, appUser: s.appUser, node: s.node, privileges: args.privileges }, parent);
@@ -125,7 +126,10 @@ export class DuelHost extends pulumi.ComponentResource {
   }
 }
 
-function codeArgs(s: DuelSettings, host: VmHost, workspace: string, pm2Bin: string, migrate: boolean): DuelCodeArgs {
+/** The settings with the app user resolved for the host's flavor. */
+type HostSettings = DuelSettings & { readonly appUser: string };
+
+function codeArgs(s: HostSettings, host: VmHost, workspace: string, pm2Bin: string, migrate: boolean): DuelCodeArgs {
   const check = s.app.ecosystem === "repository" ? repoEcosystemCheck(s.app.ecosystemFile, DUEL_APP, `${host.nodeBinDir}/node`) : "";
   return {
     user: s.appUser, home: host.home, nodeBinDir: host.nodeBinDir, repo: s.repo, ref: s.ref, workspace, secretsFile: s.secretsCanonical,
@@ -134,7 +138,7 @@ function codeArgs(s: DuelSettings, host: VmHost, workspace: string, pm2Bin: stri
   };
 }
 
-function codeScripts(s: DuelSettings, host: VmHost, workspace: string, pm2Bin: string, migrate: boolean) {
+function codeScripts(s: HostSettings, host: VmHost, workspace: string, pm2Bin: string, migrate: boolean) {
   const a = codeArgs(s, host, workspace, pm2Bin, migrate);
   return { check: duelCodeCheck(a), run: duelCodeRun(a) };
 }

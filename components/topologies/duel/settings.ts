@@ -14,7 +14,8 @@ import { type DatabaseMode, databaseMode, DuelConfigError, enabledPlatforms, typ
 export interface DuelSettings {
   readonly repo: string;
   readonly ref: string;
-  readonly appUser: string;
+  /** The stack's app user; unset, the host's flavor picks it (duelAppUser: DEFAULTS.appUser). */
+  readonly appUser: string | undefined;
   readonly node: NodeRuntime;
   /** The app's runtime, commands and ecosystem file (app.ts). */
   readonly app: DuelAppSettings;
@@ -39,8 +40,12 @@ export interface DuelSettings {
 /** The guides' values; `repo` has none (required). */
 export const DEFAULTS = {
   ref: "main",
-  /** Vast.ai instances run everything as root. */
-  appUser: "root",
+  /**
+   * By init flavor. systemd hosts: a dedicated unprivileged user hostform creates. Containers
+   * (Vast.ai) run everything as root: root in a container that is the whole instance is the
+   * README's accepted risk.
+   */
+  appUser: { systemd: "hyperscape", container: "root" },
   node: NODE_DEFAULTS,
   /** bun, `bun install`/`bun run build`/`bun run migrate`/`bun run start`, the repository's ecosystem.config.cjs (seeds/000, 003). */
   app: APP_DEFAULTS,
@@ -134,7 +139,7 @@ export function duelSettings(v: Record<string, unknown>, secrets: Readonly<Recor
   const settings: DuelSettings = {
     repo: repo("repo", "the duel server's git remote"),
     ref: ref("ref", DEFAULTS.ref),
-    appUser: str("appUser", DEFAULTS.appUser, /^[a-z_][a-z0-9_-]{0,31}$/, "a user name"),
+    appUser: v.appUser === undefined ? undefined : str("appUser", undefined, /^[a-z_][a-z0-9_-]{0,31}$/, "a user name"),
     node,
     app: duelAppSettings(v.app, p),
     pm2Version: str("pm2Version", DEFAULTS.pm2Version, /^\d+\.\d+\.\d+$/, "an exact pm2 version"),
@@ -163,4 +168,9 @@ export function duelSettings(v: Record<string, unknown>, secrets: Readonly<Recor
     p.add(`${k("secretsPath")} must be a file in ${APP_TREES(home).join(", ")} (the app user's copy of the secrets, owned by it; elsewhere it would replace a system file), got ${show(settings.secretsPath)}: keep the default ${DEFAULTS.secretsPath} or pick a path under the app user's home`);
   }
   return settings;
+}
+
+/** The user the duel stack runs as on a host of `flavor`: the stack's appUser, else the flavor's default. */
+export function duelAppUser(s: Pick<DuelSettings, "appUser">, flavor: "systemd" | "container"): string {
+  return s.appUser ?? DEFAULTS.appUser[flavor];
 }
