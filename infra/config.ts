@@ -180,13 +180,19 @@ function privilegePolicies(raw: RawConfig, p: Problems): Record<string, Privileg
   return out;
 }
 
+/** The user a host's role runs its apps as there (its topology decides the default per flavor), if it has a role. */
+export function appUserOn(h: HostConfig, role: RoleConfig | undefined): string | undefined {
+  const topology = TOPOLOGIES[h.role];
+  return topology && role ? topology.appUser(role.settings, h.flavor) : undefined;
+}
+
 /**
  * The deploy login is not the app user (review N1): the apps face the internet, and the login holds
  * sudo. Root logging in to run root's apps (a Vast.ai container) is the one case where they match.
  */
 function checkAppUser(h: HostConfig, index: number, role: RoleConfig | undefined, p: Problems): void {
-  const appUser = (role?.settings as { appUser?: unknown } | undefined)?.appUser;
-  if (typeof appUser !== "string") return;
+  const appUser = appUserOn(h, role);
+  if (appUser === undefined) return;
   const key = `hostform:hosts[${index}]`;
   const login = h.connection.user ?? "root";
   if (login === appUser && login !== "root") {

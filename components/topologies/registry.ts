@@ -38,6 +38,8 @@ export interface Topology<S = unknown> {
   /** Init flavors it runs on; config refuses a host of another flavor before any SSH. */
   readonly flavors: readonly Flavor[];
   readonly secrets: readonly SecretSpec[];
+  /** The user its apps run as on a host of `flavor` (the default may depend on the flavor). */
+  appUser(settings: S, flavor: Flavor): string;
   /** Settings from the stack's object (defaults filled in); `plain` holds detect secrets' values. */
   settings(value: Record<string, unknown>, plain: Readonly<Record<string, Readonly<Record<string, string>>>>, p: Problems): S;
   /** The host's resources (top-level ones returned) and its stack outputs. */

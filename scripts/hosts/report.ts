@@ -1,7 +1,7 @@
 // `hosts check`: what was seen on each host, judged against the stack, as a table and a list of
 // problems with their fixes. Pure, unit tested; scripts/hosts/check.ts does the looking.
 import type { Facts } from "../../components/host/kinds/facts";
-import type { HostConfig, StackConfig } from "../../infra/config";
+import { appUserOn, type HostConfig, type StackConfig } from "../../infra/config";
 
 export type Probe =
   | { readonly connected: false; readonly error: string }
@@ -33,8 +33,7 @@ export interface Verdict {
 
 /** The user the host's role runs its apps as, when it has one. */
 export function appUserOf(h: HostConfig, config: StackConfig): string | undefined {
-  const s = config.roles[h.role]?.settings as { appUser?: unknown } | undefined;
-  return typeof s?.appUser === "string" ? s.appUser : undefined;
+  return appUserOn(h, config.roles[h.role]);
 }
 
 export const HEADER = ["HOST", "ROLE", "LOGIN", "CONNECT", "HOST KEY", "SUDO", "FLAVOR", "OS", "ARCH", "RESULT"];

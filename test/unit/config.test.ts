@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, type RawConfig } from "../../infra/config";
+import { appUserOn, ConfigError, loadConfig, type RawConfig } from "../../infra/config";
 import { type Topology, TOPOLOGIES } from "../../components/topologies/registry";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA400bpYgarO7hBQ5+HyZhTk26Wtle15Kn1cN4IF3aGw";
@@ -153,6 +153,15 @@ describe("the deploy login and the app user (review N1)", () => {
     ]);
     expect(problems({ hosts: [host({ user: "deploy" })], flatlogic: { ...flatlogic, appUser: "deploy" } })).toHaveLength(1);
     expect(problems({ hosts: [host({ user: "deploy" })], flatlogic })).toEqual([]);
+  });
+
+  it("knows the duel's app user per flavor when the stack names none: hyperscape on systemd, root in a container", () => {
+    const duel = { repo: "https://git.example/duel.git" };
+    const secrets = { duelSecrets: { DATABASE_URL: "postgresql://duel:pw-0123456789@localhost:5432/duel", ADMIN_CODE: "admin-0123456789" } };
+    expect(problems({ hosts: [host({ role: "duel", user: "hyperscape" })], duel, ...secrets })).toHaveLength(1);
+    expect(problems({ hosts: [host({ role: "duel", user: "hyperscape", flavor: "container" })], duel, ...secrets })).toEqual([]);
+    const c = loadConfig(raw({ hosts: [host({ role: "duel", user: "deploy" }), host({ name: "gpu-1", role: "duel", flavor: "container" })], duel, ...secrets }), "/p");
+    expect(c.hosts.map((h) => appUserOn(h, c.roles[h.role]))).toEqual(["hyperscape", "root"]);
   });
 
   it("accepts root logging in to run root's apps (a Vast.ai container)", () => {

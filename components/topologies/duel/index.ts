@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Topology } from "../registry";
 import { DuelHost } from "./host";
-import { databasePassword, type DuelSettings, duelSettings } from "./settings";
+import { databasePassword, duelAppUser, type DuelSettings, duelSettings } from "./settings";
 
 /** The Hyperscape duel stack (seeds/000, 003), role `duel`: with systemd, or without (Vast.ai). */
 export const duel: Topology<DuelSettings> = {
@@ -9,6 +9,7 @@ export const duel: Topology<DuelSettings> = {
   flavors: ["systemd", "container"],
   secrets: [{ key: "duelSecrets", fileKey: "duelSecretsFile", detect: true }],
   settings: (value, plain, p) => duelSettings(value, plain.duelSecrets ?? {}, p),
+  appUser: (s, flavor) => duelAppUser(s, flavor),
   build(h, settings, secrets) {
     const values = secrets.duelSecrets;
     const host = new DuelHost(h.name, {

@@ -163,9 +163,11 @@ export function duelSettings(v: Record<string, unknown>, secrets: Readonly<Recor
   }
   if (settings.secretsPath === settings.secretsCanonical) p.add(`${k("secretsPath")} must differ from secretsCanonical: one is the app's copy, the other root's`);
   // The app's copy is the app user's file: anywhere else (/etc/passwd) the first up would replace a system file with it.
-  const home = settings.appUser === "root" ? "/root" : `/home/${settings.appUser}`;
-  if (isPlainPath(settings.secretsPath) && !APP_TREES(home).some((t) => settings.secretsPath.startsWith(`${t}/`))) {
-    p.add(`${k("secretsPath")} must be a file in ${APP_TREES(home).join(", ")} (the app user's copy of the secrets, owned by it; elsewhere it would replace a system file), got ${show(settings.secretsPath)}: keep the default ${DEFAULTS.secretsPath} or pick a path under the app user's home`);
+  // Without an appUser the user depends on the host's flavor: either default user's home will do.
+  const users = settings.appUser !== undefined ? [settings.appUser] : [...new Set(Object.values(DEFAULTS.appUser))];
+  const trees = [...new Set(users.flatMap((u) => APP_TREES(u === "root" ? "/root" : `/home/${u}`)))];
+  if (isPlainPath(settings.secretsPath) && !trees.some((t) => settings.secretsPath.startsWith(`${t}/`))) {
+    p.add(`${k("secretsPath")} must be a file in ${trees.join(", ")} (the app user's copy of the secrets, owned by it; elsewhere it would replace a system file), got ${show(settings.secretsPath)}: keep the default ${DEFAULTS.secretsPath} or pick a path under the app user's home`);
   }
   return settings;
 }

@@ -8,6 +8,7 @@ export const flatlogic: Topology<FlatlogicSettings> = {
   flavors: ["systemd", "container"],
   secrets: [{ key: "flatlogicBackendEnv" }],
   settings: (value, _plain, p) => flatlogicSettings(value, p),
+  appUser: (s) => s.appUser,
   build(h, settings, secrets) {
     const host = new FlatlogicHost(h.name, { connection: h.connection, flavor: h.flavor, address: h.address, privileges: h.privileges, settings, backendEnv: secrets.flatlogicBackendEnv });
     return { resources: [host], outputs: { urls: host.urls } };

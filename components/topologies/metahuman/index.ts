@@ -8,6 +8,7 @@ export const metahuman: Topology<MetahumanSettings> = {
   flavors: ["systemd"],
   secrets: [{ key: "metahumanEnv" }],
   settings: (value, _plain, p) => metahumanSettings(value, p),
+  appUser: (s) => s.appUser,
   build(h, settings, secrets) {
     const host = new MetahumanHost(h.name, { connection: h.connection, flavor: "systemd", address: h.address, privileges: h.privileges, settings, env: secrets.metahumanEnv });
     return { resources: [host], outputs: { urls: host.urls, agents: host.agents } };
