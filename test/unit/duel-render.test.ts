@@ -143,7 +143,8 @@ fi
 
 # PM2 last, so the apps find the display, the secrets and the database. resurrect on a running
 # daemon would start the saved apps a second time, so a live God Daemon is left alone.
-pm2_pid=$(cat /home/ubuntu/.pm2/pm2.pid 2>/dev/null || :)
+pm2_pid=$(runuser -u ubuntu -- timeout 5 head -c 32 -- /home/ubuntu/.pm2/pm2.pid 2>/dev/null || :)
+case "$pm2_pid" in *[!0-9]*) pm2_pid="" ;; esac
 if [ -n "$pm2_pid" ] && grep -qsF 'God Daemon (/home/ubuntu/.pm2)' "/proc/$pm2_pid/cmdline"; then
   log "PM2 already running (pid $pm2_pid)"
 elif (umask 077 && cd /home/ubuntu && exec runuser -u ubuntu -- env PM2_HOME=/home/ubuntu/.pm2 PATH=/opt/node/bin:/usr/local/bin:/usr/bin:/bin /opt/hostform/pm2/lib/node_modules/pm2/bin/pm2 resurrect); then

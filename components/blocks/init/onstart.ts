@@ -3,6 +3,7 @@
  * start): what systemd units do on the systemd flavor, in the same order.
  */
 import { pm2As } from "../../host/kinds/pm2";
+import { readPm2Pid } from "../../host/kinds/pm2-observe";
 import { BOOT_DIR } from "../../host/kinds/service";
 import { script } from "../../host/quote";
 import { checkDisplay, checkPaths, isUserName, Problems, show } from "../validate";
@@ -122,8 +123,7 @@ fi
 
 # PM2 last, so the apps find the display, the secrets and the database. resurrect on a running
 # daemon would start the saved apps a second time, so a live God Daemon is left alone.
-pm2_pid=$(cat ${`${pm2Home}/pm2.pid`} 2>/dev/null || :)
-if [ -n "$pm2_pid" ] && grep -qsF ${`God Daemon (${pm2Home})`} "/proc/$pm2_pid/cmdline"; then
+` + readPm2Pid(a, "pm2_pid") + script`if [ -n "$pm2_pid" ] && grep -qsF ${`God Daemon (${pm2Home})`} "/proc/$pm2_pid/cmdline"; then
   log "PM2 already running (pid $pm2_pid)"
 elif ` + pm2As(a, "resurrect") + script`; then
   log "PM2 resurrected the saved process list"
