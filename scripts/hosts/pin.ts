@@ -16,6 +16,14 @@ function writeKeepingMode(file: string, text: string): void {
   renameSync(tmp, file);
 }
 
+/** How much of the fingerprint the operator types back: read off the console, not "yes" by habit (review N13). */
+export const CONFIRM_CHARS = 8;
+
+/** Whether the operator's answer is the fingerprint's tail (case matters: base64). */
+export function confirmsFingerprint(answer: string, fingerprint: string): boolean {
+  return answer.trim().length === CONFIRM_CHARS && fingerprint.endsWith(answer.trim());
+}
+
 export async function pin(c: PinCommand, ask: (question: string) => Promise<string>): Promise<number> {
   const file = stackFile(c);
   let text: string;
@@ -35,9 +43,9 @@ export async function pin(c: PinCommand, ask: (question: string) => Promise<stri
   }
   if (!c.yes) {
     console.log(`On the host's console, \`ssh-keygen -lf ${consoleFile(key)}\` must print ${key.bits} ${key.fingerprint}.`);
-    const answer = await ask(`Pin ${key.label} ${key.fingerprint} for ${result.host} in ${file}? [yes/no] `);
-    if (answer.trim().toLowerCase() !== "yes") {
-      console.error("not confirmed: nothing was written");
+    const answer = await ask(`Pin ${key.label} ${key.fingerprint} for ${result.host} in ${file}? Type the last ${CONFIRM_CHARS} characters of the fingerprint as the console prints it (anything else declines): `);
+    if (!confirmsFingerprint(answer, key.fingerprint)) {
+      console.error(`not confirmed (the answer is not the last ${CONFIRM_CHARS} characters of ${key.fingerprint}): nothing was written`);
       return 1;
     }
   }

@@ -100,7 +100,8 @@ describe("production walk-through (README, Production) on a sandbox host", () =>
     expect(wrong.stderr).toContain(`none of the host's keys has the fingerprint SHA256:${"A".repeat(43)}`);
     const declined = await run("npm", ["run", "--silent", "hosts", "--", "pin", h.address, "--host", "flatlogic-1", "--stack", stack.name, "--config-file", stack.configFile], { input: "no\n" });
     expect(declined.code, declined.all).toBe(1);
-    expect(declined.stdout).toContain(`Pin ED25519 ${fingerprintOf("ED25519")} for flatlogic-1 in ${stack.configFile}? [yes/no]`);
+    expect(declined.stdout).toContain(`Pin ED25519 ${fingerprintOf("ED25519")} for flatlogic-1 in ${stack.configFile}? Type the last 8 characters of the fingerprint`);
+    expect(declined.stderr).toContain("not confirmed (the answer is not the last 8 characters of");
     expect(file()).toBe(before);
 
     const pinned = await pin("--yes", "--expect-fingerprint", fingerprintOf("ED25519"));
