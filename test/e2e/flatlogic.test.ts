@@ -108,7 +108,9 @@ describe("Flatlogic VM topology", () => {
     await sandbox.restart(HOST);
     const front = await until(() => get(`http://${h.address}/`), (r) => r.status === 200);
     expect(front.status).toBe(200);
-    expect((await get(`http://${h.address}/api/auth/me`)).status).toBe(401);
+    // PM2 starts the apps one after another: the API may still be starting when the front answers.
+    const api = await until(() => get(`http://${h.address}/api/auth/me`), (r) => r.status === 401);
+    expect(api.status).toBe(401);
     const drift = await stack.drift();
     expect(drift.code, drift.all).toBe(0);
   });
