@@ -1,7 +1,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".toolchain/", ".sandbox/", ".state/", "test/fixtures/**"] },
+  { ignores: ["node_modules/", ".build/", ".toolchain/", ".sandbox/", ".state/", "test/fixtures/**"] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -11,4 +11,6 @@ export default tseslint.config(
       eqeqeq: ["error", "always"],
     },
   },
+  // The library build (npm run build).
+  { ignores: ["dist/"] },
 );

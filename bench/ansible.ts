@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { renderEnvFile } from "../components/blocks/secrets/envfile";
-import { ROOT, run, type Run, sandbox } from "../test/e2e/harness";
+import { ROOT, run, type Run, sandbox } from "../test/e2e/commands";
 import { hostPaths } from "../scripts/sandbox/paths.js";
 import { BENCH_SECRETS, type BenchStack } from "./stack";
 

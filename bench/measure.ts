@@ -1,7 +1,7 @@
 /** Timing helpers of the bench: wall time of a command, medians, the machine's load beside each result. */
 import { cpus, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import type { Run } from "../test/e2e/harness";
+import type { Run } from "../test/e2e/commands";
 
 export interface Sample { ms: number; load: number }
 

@@ -1,16 +1,25 @@
 /**
  * The bench's stacks: the repository's own program (infra/) with N sandbox hosts of the Flatlogic
- * role, named pf-1 … pf-N. Each fleet size has its own file backend under .state/bench/, kept
- * between runs so a second bench starts from converged hosts; every one is the stack "bench", so
- * the hosts' marker files agree whichever fleet last converged them.
+ * role, named pf-1 … pf-N (another prefix with `--prefix`, for a second bench beside a running one:
+ * sandbox hosts are machine-wide). Each fleet size has its own file backend under .state/bench/,
+ * kept between runs so a second bench starts from converged hosts; every one is the stack "bench",
+ * so the hosts' marker files agree whichever fleet last converged them.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { connectionOf, ROOT, run, sandbox, type Run } from "../test/e2e/harness";
+import { connectionOf, ROOT, run, sandbox, type Run } from "../test/e2e/commands";
 
-export const PREFIX = "pf";
-export const hostNames = (n: number) => Array.from({ length: n }, (_, i) => `${PREFIX}-${i + 1}`);
+export const DEFAULT_PREFIX = "pf";
+let prefix = DEFAULT_PREFIX;
+/** The bench's hosts are `<p>-1` … `<p>-N` from now on (pf by default). */
+export function usePrefix(p: string): void {
+  if (!/^[a-z][a-z0-9]{0,7}$/.test(p)) throw new Error(`--prefix ${p}: a lower-case letter, then up to 7 letters or digits`);
+  prefix = p;
+}
+export const hostNames = (n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}`);
+/** A fleet's own folder: other prefixes are other hosts, so they keep their own state. */
+const fleetLabel = (n: number) => (prefix === DEFAULT_PREFIX ? `fleet-${n}` : `${prefix}-fleet-${n}`);
 const REMOTE = "/srv/git/app.git";
 /** The backend env of the bench hosts (not a real secret: the bench's own stand-in apps). */
 export const BENCH_SECRETS = { JWT_SECRET: "bench-jwt-secret" };
@@ -62,6 +71,11 @@ export class BenchStack {
     return run("npm", ["run", "-s", "drift", "--", "--stack", this.name, "--config-file", this.configFile, "--non-interactive"], { env: this.env() });
   }
 
+  /** `npm run up`, as an operator runs it without a terminal (`--yes`: no question asked). */
+  up(): Promise<Run> {
+    return run("npm", ["run", "-s", "up", "--", "--stack", this.name, "--config-file", this.configFile, "--yes", "--non-interactive"], { env: this.env() });
+  }
+
   config(): Record<string, unknown> {
     return (parse(readFileSync(this.configFile, "utf8")) as { config?: Record<string, unknown> }).config ?? {};
   }
@@ -72,7 +86,7 @@ export class BenchStack {
   }
 }
 
-/** Starts pf-1 … pf-n (systemd), publishes the stand-in Flatlogic repository on the new ones. */
+/** Starts <prefix>-1 … <prefix>-n (systemd), publishes the stand-in Flatlogic repository on the new ones. */
 export async function fleetHosts(n: number): Promise<sandbox.SandboxHost[]> {
   const names = hostNames(n);
   const fresh = names.filter((name) => !sandbox.inventory()[name]);
@@ -87,7 +101,7 @@ export async function fleetHosts(n: number): Promise<sandbox.SandboxHost[]> {
 
 /** The stack of a fleet of `hosts`, configured (JWT secret set once). */
 export async function fleetStack(hosts: sandbox.SandboxHost[]): Promise<BenchStack> {
-  const stack = new BenchStack(`fleet-${hosts.length}`);
+  const stack = new BenchStack(fleetLabel(hosts.length));
   await stack.init();
   stack.setConfig({
     "hostform:hosts": hosts.map((h) => {

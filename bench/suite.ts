@@ -1,20 +1,22 @@
-// npm run bench [-- single|fleet|connections] [--runs N]: hostform's speed as ratios measured side
-// by side in one run, on sandbox hosts pf-1 … pf-10 running the Flatlogic topology (the first run
-// starts and converges them: several minutes). Prints Markdown for bench/README.md.
-//   single:      the engine's floor vs hostform's no-op drift, and vs Ansible --check (one host)
+// hostform bench [single|fleet|connections] [--runs N] [--prefix P] (npm run bench): hostform's speed as
+// ratios measured side by side in one run, on sandbox hosts pf-1 … pf-10 (P-1 … P-10 with --prefix:
+// sandbox hosts are machine-wide, so a bench beside another one takes other names) running the
+// Flatlogic topology (the first run starts and converges them: several minutes). Prints Markdown for
+// bench/README.md.
+//   single:      the engine's floor vs hostform's no-op drift, `npm run up` after one settings
+//                change, and Ansible --check (one host)
 //   fleet:       no-op drift and `up` after one settings change on 1, 5 and 10 hosts
 //   connections: the SSH pool and batched facts (bench/connections.ts)
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { ROOT, type Run } from "../test/e2e/harness";
+import { main } from "../scripts/cli/main";
+import { type Parsed, UsageError } from "../scripts/cli/options";
+import { ROOT, type Run } from "../test/e2e/commands";
 import { ansibleCheck, ensureAnsible, preparePeer, recap } from "./ansible";
 import { machine, rounds, row, ratio, TABLE_HEAD, timed, type Sample } from "./measure";
-import { BenchStack, FLATLOGIC, fleetHosts, fleetStack } from "./stack";
+import { BenchStack, FLATLOGIC, fleetHosts, fleetStack, hostNames, usePrefix } from "./stack";
 
-const args = process.argv.slice(2);
-const runsAt = args.indexOf("--runs");
-const RUNS = runsAt >= 0 ? Number(args.splice(runsAt, 2)[1]) : 5;
-const sections = args.length ? args : ["single", "fleet"];
+let RUNS = 5;
 const FLEETS = [1, 5, 10];
 const noop = (r: Run) => r.code === 0;
 
@@ -44,19 +46,30 @@ async function single(): Promise<string> {
   const hosts = await fleetHosts(1);
   await preparePeer(stack, hosts);
   const cwd = path.join(ROOT, "bench/programs/empty");
+  const [host] = hostNames(1);
+  let change = 0;
   const r = await rounds(RUNS, {
     floor: () => timed("floor", () => floor.pulumi(["preview", "--refresh"], { cwd }), noop),
     drift: drift(stack),
     preview: () => timed("preview", () => stack.pulumi(["preview", "--refresh", "--expect-no-changes"]), noop),
-    ansible: () => timed("ansible", () => ansibleCheck("pf-1"), (a) => a.code === 0 && recap(a.all).changed === 0),
+    ansible: () => timed("ansible", () => ansibleCheck(host), (a) => a.code === 0 && recap(a.all).changed === 0),
+    // The operator's command after one settings change (the vhost changes, Apache reloads); the
+    // peer's files follow the new deployment (not timed), so the next round's checks are no-ops.
+    up: async () => {
+      stack.setConfig({ ...stack.config(), "hostform:flatlogic": { ...FLATLOGIC, extraApacheConfig: `# bench single, change ${++change}` } });
+      const s = await timed("up", () => stack.up(), (u) => u.code === 0);
+      await preparePeer(stack, hosts);
+      return s;
+    },
   });
   return [
-    `### One Flatlogic host (pf-1), ${RUNS} rounds`, "", TABLE_HEAD,
+    `### One Flatlogic host (${host}), ${RUNS} rounds`, "", TABLE_HEAD,
     row("engine floor: `preview --refresh` of an empty TypeScript program", r.floor),
     row("hostform: `npm run drift` (two previews: without and with refresh)", r.drift),
     row("hostform: `preview --refresh --expect-no-changes`", r.preview),
-    row("Ansible: `ansible-playbook --check --diff` (bench/peers/ansible)", r.ansible), "",
-    `- drift / floor: **${ratio(r.drift, r.floor).toFixed(2)}×** (goal ≤ 2)`,
+    row("Ansible: `ansible-playbook --check --diff` (bench/peers/ansible)", r.ansible),
+    row("hostform: `npm run up` after one settings change", r.up), "",
+    `- drift / floor: **${ratio(r.drift, r.floor).toFixed(2)}×** (goal ≤ 2); preview / floor: ${ratio(r.preview, r.floor).toFixed(2)}×; up / floor: ${ratio(r.up, r.floor).toFixed(2)}×`,
     `- Ansible / hostform preview: **${ratio(r.ansible, r.preview).toFixed(2)}×**; Ansible / hostform drift: **${ratio(r.ansible, r.drift).toFixed(2)}×** (goal ≥ 3)`,
   ].join("\n");
 }
@@ -81,18 +94,29 @@ async function fleet(): Promise<string> {
   return lines.join("\n");
 }
 
-async function main() {
+const SECTIONS = ["single", "fleet", "connections"];
+
+export async function run(p: Parsed): Promise<number> {
+  const sections = p.positionals.length ? p.positionals : ["single", "fleet"];
+  const unknown = sections.filter((s) => !SECTIONS.includes(s));
+  if (unknown.length) throw new UsageError(`unknown section ${unknown.join(", ")}: ${SECTIONS.join(", ")}`);
+  RUNS = Number(p.values.runs ?? 5);
+  if (!Number.isInteger(RUNS) || RUNS < 1) throw new UsageError(`--runs must be a whole number of rounds, got ${JSON.stringify(p.values.runs)}`);
+  if (typeof p.values.prefix === "string") {
+    try {
+      usePrefix(p.values.prefix);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   const out = [`## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${machine()}`];
   for (const s of sections) {
     if (s === "single") out.push(await single());
     else if (s === "fleet") out.push(await fleet());
-    else if (s === "connections") spawnSync(process.execPath, [...process.execArgv, path.join(__dirname, "connections.ts"), "pf-1"], { stdio: "inherit" });
-    else throw new Error(`unknown section ${s}: single, fleet or connections`);
+    else spawnSync(process.execPath, [...process.execArgv, path.join(__dirname, "connections.ts"), hostNames(1)[0]], { stdio: "inherit" });
   }
   console.log(out.join("\n\n"));
+  return 0;
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+if (require.main === module) main(["bench", ...process.argv.slice(2)]);

@@ -9,6 +9,7 @@ import { checkKnownKeys, Problems } from "../components/blocks/validate";
 import { parseHostKey } from "../components/host/hostkey";
 import type { Connection } from "../components/host/ssh";
 import { type Flavor, TOPOLOGIES } from "../components/topologies/registry";
+import { missingPluginProblem, type PluginLookup } from "./plugins";
 
 export type { Flavor } from "../components/topologies/registry";
 
@@ -62,7 +63,11 @@ interface Inventory { hosts: Record<string, { address: string; port: number; use
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 const HOST_KEYS = ["name", "flavor", "role", "address", "port", "user", "hostKey", "privateKeyPath"] as const;
 
-export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
+/**
+ * `plugins`, given by the program (not by the doctor or `hosts check`, which need none), looks up
+ * the resource plugins the settings need: a missing one is a problem like a bad key.
+ */
+export function loadConfig(raw: RawConfig, projectDir: string, plugins?: PluginLookup): StackConfig {
   const p = new Problems();
   const problems = p.list;
   const hostsText = raw.get("hosts");
@@ -149,6 +154,12 @@ export function loadConfig(raw: RawConfig, projectDir: string): StackConfig {
     if (topology) roles[role] = roleConfig(raw, projectDir, role, p);
   }
   hosts.forEach((h, i) => checkAppUser(h, i, roles[h.role], p));
+  for (const [role, rc] of plugins ? Object.entries(roles) : []) {
+    for (const need of TOPOLOGIES[role].plugins?.(rc.settings) ?? []) {
+      const problem = missingPluginProblem(need.name, need.key, plugins!(need.name));
+      if (problem) p.add(problem);
+    }
+  }
   const left = templatePlaceholders(raw);
   if (left.length) {
     // A placeholder's own complaints (not a key, not a remote…) would only repeat it: one list instead.
@@ -197,7 +208,7 @@ function checkAppUser(h: HostConfig, index: number, role: RoleConfig | undefined
   const login = h.connection.user ?? "root";
   if (login === appUser && login !== "root") {
     p.add(`${key}.user ${JSON.stringify(login)} is also role ${h.role}'s app user (hostform:${h.role}.appUser): the login holds sudo, the app user must not. ` +
-      `Log in as a separate user with passwordless sudo (e.g. deploy; README, Production) and set ${key}.user to it`);
+      `Log in as a separate user with passwordless sudo (e.g. deploy; docs/production.md) and set ${key}.user to it`);
   }
   if (appUser === "root" && h.appUserPrivileges === "revoke") {
     p.add(`hostform:appUserPrivileges.${h.role} is "revoke", but role ${h.role}'s app user on ${h.name} is root, whose rights cannot be revoked: set hostform:${h.role}.appUser to an unprivileged user`);
@@ -211,7 +222,7 @@ function roleConfig(raw: RawConfig, projectDir: string, role: string, p: Problem
   try {
     value = JSON.parse(raw.get(role) ?? "{}");
   } catch {
-    p.add(`hostform:${role} must be an object of settings (see README)`);
+    p.add(`hostform:${role} must be an object of settings (see components/topologies/${role}/README.md)`);
   }
   const plain: Record<string, Record<string, string>> = {};
   const secrets: Record<string, unknown> = {};

@@ -4,10 +4,11 @@ import type { Connection } from "../components/host/ssh";
 import { TOPOLOGIES } from "../components/topologies/registry";
 import type { HostConfig, StackConfig } from "./config";
 
-/** A private key from config travels as a secret; a key path is plain. */
+/** A private key from config travels as a secret; a key path is plain. The host's name is for messages (ssh.ts). */
 export function connectionInput(h: HostConfig): pulumi.Input<Connection> {
-  if (h.privateKeySecret === undefined) return h.connection;
-  return pulumi.secret(pulumi.output(h.privateKeySecret as pulumi.Input<string>).apply((privateKey) => ({ ...h.connection, privateKey })));
+  const named: Connection = { ...h.connection, name: h.name };
+  if (h.privateKeySecret === undefined) return named;
+  return pulumi.secret(pulumi.output(h.privateKeySecret as pulumi.Input<string>).apply((privateKey) => ({ ...named, privateKey })));
 }
 
 /** A secret config object (Pulumi hands it over as JSON text) as a secret map; none is an empty map. */

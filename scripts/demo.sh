@@ -5,6 +5,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 say() { printf '\n[demo] %s\n' "$*"; }
+# The sandbox stack reads its hosts from .sandbox/inventory.json (Pulumi.sandbox.yaml's
+# hostform:inventoryFile): a sandbox kept elsewhere (HOSTFORM_SANDBOX_DIR, the tests' knob) would
+# start hosts the stack never sees.
+if [ -n "${HOSTFORM_SANDBOX_DIR:-}" ] && [ "$(readlink -m "$HOSTFORM_SANDBOX_DIR")" != "$root/.sandbox" ]; then
+  echo "[demo] HOSTFORM_SANDBOX_DIR=$HOSTFORM_SANDBOX_DIR: the demo's stack reads .sandbox/inventory.json (Pulumi.sandbox.yaml); unset HOSTFORM_SANDBOX_DIR and run it again" >&2
+  exit 2
+fi
 
 say "1/3 setup (Debian packages, npm packages, Pulumi toolchain)"
 bash scripts/setup.sh
@@ -17,7 +24,7 @@ npx tsx scripts/sandbox.ts up
 generation=$(node -e 'const i=require("./.sandbox/inventory.json");console.log(Object.values(i.hosts).map(h=>h.hostPublicKey).sort().join(","))' | sha256sum | cut -c1-16)
 pulumi() { bash scripts/pulumi.sh "$@"; }
 if [ "$(cat .state/sandbox.generation 2>/dev/null || :)" != "$generation" ]; then
-  if pulumi stack ls --json 2>/dev/null | grep -q '"name": "sandbox"'; then
+  if pulumi stack select --stack sandbox >/dev/null 2>&1; then
     pulumi stack rm --stack sandbox --force --yes --preserve-config >/dev/null
   fi
 fi

@@ -3,8 +3,22 @@
  * a per-host summary. Built from the same Report as the pull request comment (preview-model.ts), so
  * the text, Markdown and JSON formats say the same thing. Pure.
  */
+import { describeUnreachable } from "../components/host/reach";
 import type { Report } from "./preview-model";
 import { describe } from "./preview-render";
+
+/** Exit codes of `npm run drift` (docs/drift.md, "Drift without GitHub"). */
+export const EXIT = { clean: 0, failed: 1, usage: 2, unreachable: 3, drift: 7 } as const;
+
+/**
+ * A failed run says nothing; hosts that could not be reached outrank drift elsewhere: "could not
+ * check everything" asks for a look even when the hosts that were read are clean.
+ */
+export function exitCode(r: Report): number {
+  if (r.errors.length) return EXIT.failed;
+  if (r.unreachable?.length) return EXIT.unreachable;
+  return r.changes.length ? EXIT.drift : EXIT.clean;
+}
 
 export interface Drift { host: string; resource: string; op: string; properties: string[] }
 
@@ -17,8 +31,8 @@ export function driftsOf(r: Report): Drift[] {
   }));
 }
 
-export function formatDrift(drifts: Drift[]): string {
-  if (drifts.length === 0) return "hostform: no drift: every host matches the code";
+export function formatDrift(drifts: Drift[], partial = false): string {
+  if (drifts.length === 0) return partial ? "hostform: no drift on the hosts that were read" : "hostform: no drift: every host matches the code";
   const byHost = new Map<string, Drift[]>();
   for (const d of drifts) byHost.set(d.host, [...(byHost.get(d.host) ?? []), d]);
   const lines = [`hostform: drift on ${byHost.size} host${byHost.size === 1 ? "" : "s"} (npm run up -- --stack <stack> repairs it):`];
@@ -48,6 +62,12 @@ export function formatText(r: Report): string {
       }
     }
   }
-  out.push(formatDrift(driftsOf(r)));
+  const unreachable = r.unreachable ?? [];
+  out.push(formatDrift(driftsOf(r), unreachable.length > 0));
+  if (unreachable.length) {
+    const n = unreachable.length;
+    out.push(`hostform: ${n} host${n === 1 ? "" : "s"} could not be reached, so ${n === 1 ? "its" : "their"} drift is unknown (exit ${EXIT.unreachable}):`);
+    for (const u of unreachable) out.push(`  ${describeUnreachable(u)}`);
+  }
   return out.join("\n");
 }

@@ -1,27 +1,16 @@
-// npm run hosts -- pin <address> --stack S | check --stack S: the operator's first steps with real
-// hosts (see scripts/hosts/args.ts for the options).
-import { createInterface } from "node:readline/promises";
-import { parseArgs, USAGE } from "./hosts/args";
+// hostform hosts pin <address> --stack S | check --stack S: the operator's first steps with real
+// hosts (the flags: scripts/cli/commands.ts; what they ask for: scripts/hosts/args.ts).
+import { HOSTS } from "./cli/commands";
+import { ask } from "./cli/ask";
+import { main } from "./cli/main";
+import { helpText, type Parsed, UsageError } from "./cli/options";
+import { hostsCommand } from "./hosts/args";
 import { pin } from "./hosts/pin";
 
-async function ask(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  // End of input (nobody to answer) is a no.
-  const closed = new Promise<string>((resolve) => rl.once("close", () => resolve("")));
-  try {
-    const answer = await Promise.race([rl.question(question), closed]);
-    // An answer piped in is not echoed: end the prompt's line.
-    if (!process.stdin.isTTY) process.stdout.write("\n");
-    return answer;
-  } finally {
-    rl.close();
-  }
-}
-
-async function main(): Promise<number> {
-  const c = parseArgs(process.argv.slice(2));
+async function hosts(p: Parsed): Promise<number> {
+  const c = hostsCommand(p);
   if (c.cmd === "help") {
-    console.log(USAGE);
+    console.log(helpText(HOSTS));
     return 0;
   }
   if (c.cmd === "pin") return pin(c, ask);
@@ -30,12 +19,16 @@ async function main(): Promise<number> {
   return check(c);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: Error) => {
+export async function run(p: Parsed): Promise<number> {
+  try {
+    return await hosts(p);
+  } catch (e) {
+    if (e instanceof UsageError || !(e instanceof Error)) throw e;
     // Config problems and refusals are the operator's to fix: the message, no stack trace.
     // (A ConfigError, with its list of problems, says "hostform:" itself.)
     console.error("problems" in e ? e.message : `hostform: ${e.message}`);
-    process.exit(2);
-  },
-);
+    return 2;
+  }
+}
+
+if (require.main === module) main(["hosts", ...process.argv.slice(2)]);

@@ -14,6 +14,7 @@
  * steps carry the old state twice.
  */
 import { stable } from "../components/host/provider";
+import type { Unreachable } from "../components/host/reach";
 
 export interface StepState {
   urn: string;
@@ -77,6 +78,8 @@ export interface Report {
   health: Record<string, HostHealth>;
   /** Error diagnostics of a failed run. */
   errors: string[];
+  /** Hosts that could not be reached, so were not read: their drift is unknown. Absent when every host was read. */
+  unreachable?: Unreachable[];
 }
 
 /** Hostform's bookkeeping and anything hash-like: never a change a reader acts on, and hashes can leak secrets. */
@@ -96,7 +99,7 @@ export function parseDigest(stdout: string): PreviewDigest {
 
 const kindOf = (type: string) => type.slice(type.lastIndexOf(":") + 1);
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
-const isHostResource = (s: PreviewStep) => (s.newState ?? s.oldState)?.type.startsWith("pulumi-nodejs:dynamic/host:") ?? false;
+export const isHostResource = (s: Pick<PreviewStep, "oldState" | "newState">) => (s.newState ?? s.oldState)?.type.startsWith("pulumi-nodejs:dynamic/host:") ?? false;
 
 function inputsOf(s: StepState | undefined): Record<string, unknown> {
   return s?.inputs ?? {};
@@ -148,7 +151,7 @@ function opOf(step: PreviewStep): Op | undefined {
  * The host's address from the connection; a connection holding a private key is a secret, shown as
  * "[secret]", and then the resource's id (`<host>:<what>`) says it. A resource not created yet has none.
  */
-function hostOf(s: PreviewStep): string {
+export function hostOf(s: Pick<PreviewStep, "oldState" | "newState">): string {
   const c = (inputsOf(s.newState).connection ?? inputsOf(s.oldState).connection) as { host?: unknown } | undefined;
   if (typeof c?.host === "string") return c.host;
   const id = s.oldState?.id ?? s.newState?.id;

@@ -1,26 +1,26 @@
-// npm run -s preview:pr -- --stack <name> [pulumi options] > comment.md
-// One Markdown comment for a pull request: what deploying it would change on the stack's hosts,
-// intentional (the pull request) and corrective (drift on the hosts). Exit 0 when rendered, 1 when
-// the preview failed (the comment then says why), 2 on usage errors.
-import { report, stackOf, takeOption } from "./preview-run";
+// hostform preview --stack <name> [--format markdown|json] [--limit N] [pulumi options] > comment.md
+// (npm run -s preview:pr): one Markdown comment for a pull request: what deploying it would change
+// on the stack's hosts, intentional (the pull request) and corrective (drift on the hosts). Exit 0
+// when rendered, 1 when the preview failed (the comment, or the JSON, then says why).
+import { main } from "./cli/main";
+import { type Parsed, pulumiArgs, UsageError } from "./cli/options";
+import type { Report } from "./preview-model";
 import { GITHUB_LIMIT, renderMarkdown } from "./preview-render";
+import { failedReport, progressOnTerminal, report } from "./preview-run";
 
-const args = process.argv.slice(2);
-const limit = Number(takeOption(args, "--limit") ?? GITHUB_LIMIT);
-const stack = stackOf(args);
-if (!stack || !Number.isInteger(limit) || limit < 1000) {
-  console.error("usage: npm run -s preview:pr -- --stack <name> [--limit <characters, at least 1000>] [pulumi preview options]");
-  process.exit(2);
+export async function run(p: Parsed): Promise<number> {
+  const stack = p.stack!;
+  const limit = Number(p.values.limit ?? GITHUB_LIMIT);
+  if (!Number.isInteger(limit) || limit < 1000) throw new UsageError(`--limit must be a number of characters, at least 1000, got ${JSON.stringify(p.values.limit)}`);
+  let r: Report;
+  try {
+    r = await report(stack, pulumiArgs(p), progressOnTerminal("preview"));
+  } catch (e) {
+    console.error(`hostform: ${e instanceof Error ? e.message : String(e)}`);
+    r = failedReport(stack, e);
+  }
+  process.stdout.write(p.format === "json" ? `${JSON.stringify(r, null, 2)}\n` : renderMarkdown(r, "preview", limit));
+  return r.errors.length ? 1 : 0;
 }
-report(stack, args).then(
-  (r) => {
-    process.stdout.write(renderMarkdown(r, "preview", limit));
-    process.exit(r.errors.length ? 1 : 0);
-  },
-  (e: unknown) => {
-    const message = e instanceof Error ? e.message : String(e);
-    console.error(`hostform: ${message}`);
-    process.stdout.write(renderMarkdown({ stack, changes: [], health: {}, errors: [message] }, "preview", limit));
-    process.exit(1);
-  },
-);
+
+if (require.main === module) main(["preview", ...process.argv.slice(2)]);

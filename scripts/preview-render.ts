@@ -3,6 +3,7 @@
  * resource's changes, intentional and corrective in their own sections. File contents appear as
  * unified diffs; a secret only as "changed". Pure; pinned by exact-text tests on recorded output.
  */
+import { hostLabel, REASONS, type Unreachable } from "../components/host/reach";
 import { type Change, type PropChange, type Report, SECRET, UNKNOWN } from "./preview-model";
 import { unifiedDiff } from "./unified-diff";
 
@@ -150,6 +151,20 @@ function summary(r: Report, mode: Mode): string {
   return `${lead}: ${intentional} intentional, ${corrective} corrective (\`npm run up -- --stack ${r.stack}\` applies them).`;
 }
 
+/** Hosts that were not read: their state is unknown, so neither "no drift" nor a diff speaks for them. */
+function unreachableSection(list: readonly Unreachable[]): string[] {
+  if (!list.length) return [];
+  const n = list.length;
+  return [
+    `**Not checked: ${n} host${n === 1 ? "" : "s"} could not be reached**, so ${n === 1 ? "its" : "their"} state is unknown:`,
+    "",
+    "| host | reason |",
+    "|---|---|",
+    ...list.map((u) => `| ${cell(hostLabel(u))} | ${u.reason === "other" ? `${REASONS.other}: ${cell(u.detail)}` : REASONS[u.reason]} |`),
+    "",
+  ];
+}
+
 export function marker(mode: Mode, stack: string): string {
   return `<!-- hostform-${mode} stack=${stack} -->`;
 }
@@ -161,8 +176,11 @@ function renderWith(r: Report, mode: Mode, maxLines: number): string {
     out.push(`**The ${mode} failed**; the hosts were not compared:`, "", fence(r.errors.join("\n\n"), ""));
     return `${out.join("\n")}\n`;
   }
+  const unreachable = r.unreachable ?? [];
+  out.push(...unreachableSection(unreachable));
   if (!r.changes.length) {
-    out.push(mode === "preview" ? "No changes: the hosts already match this pull request." : "No drift: every host matches the last deployment.");
+    if (unreachable.length) out.push(mode === "preview" ? "No changes on the hosts that were read." : "No drift on the hosts that were read.");
+    else out.push(mode === "preview" ? "No changes: the hosts already match this pull request." : "No drift: every host matches the last deployment.");
     return `${out.join("\n")}\n`;
   }
   out.push(summary(r, mode), "", ...table(r), "");

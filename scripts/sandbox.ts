@@ -1,8 +1,11 @@
-// CLI for the local sandbox hosts; all logic is in scripts/sandbox/.
-//   npx tsx scripts/sandbox.ts up [name:flavor ...] | down [--all | name ...] | status
-//                              | restart <name> | exec <name> -- <command...>
-import { USAGE, parseArgs } from "./sandbox/cli-args.js";
-import { down, hostOf, restart, status, up } from "./sandbox/index.js";
+// hostform sandbox: the local sandbox hosts; all logic is in scripts/sandbox/.
+//   hostform sandbox up [name:flavor ...] | down [--all | name ...] | status
+//                    | restart <name> | rebuild <name> | exec <name> -- <command...>
+import { SANDBOX } from "./cli/commands.js";
+import { main } from "./cli/main.js";
+import { helpText, type Parsed } from "./cli/options.js";
+import { sandboxCommand } from "./sandbox/cli-args.js";
+import { down, hostOf, rebuild, restart, status, up } from "./sandbox/index.js";
 import { sshInteractive } from "./sandbox/ssh.js";
 
 function formatStatus(rows: Awaited<ReturnType<typeof status>>): string {
@@ -13,11 +16,11 @@ function formatStatus(rows: Awaited<ReturnType<typeof status>>): string {
     .join("\n");
 }
 
-async function main(argv: string[]): Promise<number> {
-  const c = parseArgs(argv);
+export async function run(p: Parsed): Promise<number> {
+  const c = sandboxCommand(p);
   switch (c.cmd) {
     case "help":
-      console.log(USAGE);
+      console.log(helpText(SANDBOX));
       return 0;
     case "up":
       await up(c.hosts);
@@ -32,15 +35,13 @@ async function main(argv: string[]): Promise<number> {
     case "restart":
       await restart(c.name);
       return 0;
+    case "rebuild":
+      await rebuild(c.name);
+      console.log(formatStatus(await status()));
+      return 0;
     case "exec":
       return sshInteractive(hostOf(c.name), c.command);
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  },
-);
+if (require.main === module) main(["sandbox", ...process.argv.slice(2)]);

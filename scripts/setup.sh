@@ -6,7 +6,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 say() { printf '[setup] %s\n' "$*" >&2; }
 
-apt_packages=(debootstrap systemd-container iptables iproute2 openssh-client git curl ca-certificates shellcheck)
+# postgresql: test/e2e/backend.test.ts starts a private cluster of its own as a state backend.
+apt_packages=(debootstrap systemd-container iptables iproute2 openssh-client git curl ca-certificates shellcheck postgresql)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -27,6 +28,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   say "installing npm packages (npm ci)"
   npm ci --no-audit --no-fund
 fi
+
+# The program, compiled ahead of time (check, then act: only sources whose output is stale).
+node scripts/program-build.cjs
 
 bash scripts/install-pulumi.sh
 bash scripts/install-actionlint.sh

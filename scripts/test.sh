@@ -3,7 +3,7 @@
 # against sandbox hosts. Ends with one summary line "N passed, N failed".
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+cd "$root" || exit 1
 # On a fresh clone `npm test` sets up what it needs first (the same script `npm run demo` and CI call).
 if [ ! -d node_modules ] || [ ! -x .toolchain/bin/pulumi ] || [ ! -x .toolchain/bin/actionlint ]; then bash scripts/setup.sh; fi
 results=$(mktemp -d)
@@ -19,6 +19,11 @@ step() { step_done; step_name=$1; step_started=$SECONDS; echo; echo "== $1"; }
 step "typecheck"; npx tsc --noEmit -p . || failed_steps+=(typecheck)
 step "lint"; npx eslint . || failed_steps+=(lint)
 step "workflows (actionlint)"; .toolchain/bin/actionlint -no-color || failed_steps+=(actionlint)
+# The Go provider's own tests (toolchain/provider: exact-text scripts, host-key pinning against an
+# in-process SSH server); a few seconds with the build cache setup warmed.
+if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then export PATH="/usr/local/go/bin:$PATH"; fi
+step "go tests (toolchain/provider)"
+(cd toolchain/provider && unformatted=$(gofmt -l .) && { [ -z "$unformatted" ] || { echo "not gofmt-formatted: $unformatted"; false; }; } && go test ./...) || failed_steps+=(go-test)
 step "unit tests"; npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json" || failed_steps+=(unit)
 if [ "${HOSTFORM_SKIP_E2E:-}" = 1 ]; then
   echo "== e2e tests skipped (HOSTFORM_SKIP_E2E=1)"
@@ -34,15 +39,5 @@ fi
 step_done
 echo; echo "== time per step"; printf '  %s\n' "${step_times[@]}"
 
-node -e '
-const fs = require("fs");
-let passed = 0, failed = 0, skipped = 0;
-for (const f of fs.readdirSync(process.argv[1]).filter((n) => n.endsWith(".json"))) {
-  const r = JSON.parse(fs.readFileSync(`${process.argv[1]}/${f}`, "utf8"));
-  passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests ?? 0);
-}
-const steps = process.argv[2] ? process.argv[2].split(" ") : [];
-if (steps.length) console.log(`\nfailed steps: ${steps.join(", ")}`);
-console.log(`\n${passed} passed, ${failed + steps.filter((s) => ["typecheck", "lint", "actionlint"].includes(s)).length} failed, ${skipped} skipped`);
-' "$results" "${failed_steps[*]:-}"
+npx tsx scripts/test-summary.ts "$results" ${failed_steps[@]+"${failed_steps[@]}"}
 [ ${#failed_steps[@]} -eq 0 ]

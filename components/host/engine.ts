@@ -7,7 +7,7 @@ import { connect } from "node:net";
  * argument is the engine's address; once nothing answers there, `onGone` runs (it closes the SSH
  * connections, and each host's runner then kills what still runs) and the process exits.
  */
-export function watchEngine(onGone: () => Promise<void>, address = process.argv[2], everyMs = 2000): void {
+export function watchEngine(onGone: () => Promise<void>, address = process.argv[2], everyMs = 1000): void {
   const g = globalThis as { __hostformEngineWatch?: boolean };
   const m = /^(127\.0\.0\.1|localhost|\[::1\]):(\d+)$/.exec(address ?? "");
   if (!m || g.__hostformEngineWatch) return;

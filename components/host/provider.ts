@@ -4,12 +4,22 @@
  * shape of outputs that an earlier version wrote: see `upgrade`.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { changing, type Connection, reading, type Session, session } from "./ssh";
+import { watchEngine } from "./engine";
+import { currentPins, HostKeyRefused, openPinned, withCurrentPin } from "./pins";
+import { changing, closeAll, type Connection, reading, type Session, session as sessionOf } from "./ssh";
 import type { BaseInputs, Kind } from "./kinds/kind";
 import { kinds, type KindName } from "./kinds";
 import { isHashKey, newHashKey } from "./keyed";
 import { claimScript, narrowed, othersScript, parseOthers, releaseScript, thingsOf } from "./owners";
+import { keepsStateWhenUnreachable } from "./reach";
 import { envFileValues, redactError, remember } from "./redact";
+
+// From the provider's first call on, not only once it opens a connection: a provider left by a
+// killed run exits within seconds either way (engine.ts).
+watchEngine(closeAll);
+
+/** The host's connection, with the key the stack's config pins now for it (pins.ts). */
+const session = (c: Connection): Promise<Session> => openPinned(withCurrentPin(c, currentPins()), sessionOf);
 
 /** Version of the outputs' shape. Bump it and extend `upgrade` when the shape changes. */
 export const SCHEMA = 1;
@@ -67,7 +77,7 @@ async function masked<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    throw redactError(e);
+    throw e instanceof HostKeyRefused ? e : redactError(e);
   }
 }
 
@@ -101,8 +111,10 @@ export function stable(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** The host's name in a connection is for messages: renaming it changes nothing on the host. */
 function sameConnection(a: Connection | undefined, b: Connection | undefined): boolean {
-  return stable(a) === stable(b);
+  const unnamed = (c: Connection | undefined) => (c ? { ...c, name: undefined } : c);
+  return stable(unnamed(a)) === stable(unnamed(b));
 }
 
 /** Input keys that are not host state (commands, flags) compare as values; managed ones via observation. */
@@ -159,7 +171,15 @@ async function claim(s: Session, name: KindName, inputs: Props): Promise<void> {
 }
 
 export async function read(name: KindName, id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
-  return masked(() => readMasked(name, id, props));
+  return masked(async () => {
+    try {
+      return await readMasked(name, id, props);
+    } catch (e) {
+      // Under drift and up (reach.ts): the host is listed as unreachable, the other hosts are still read.
+      if (keepsStateWhenUnreachable(e)) return { id, props: plain(upgrade(props)) };
+      throw e;
+    }
+  });
 }
 
 async function readMasked(name: KindName, id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { NodeSSH } from "node-ssh";
 import { watchEngine } from "./engine";
 import { fingerprint, fingerprintOf, isPinned, parseHostKey } from "./hostkey";
+import { connectTimeoutSeconds, HostUnreachable, knownUnreachable, markUnreachable, reasonOf, RETRY_PAUSE_MS } from "./reach";
 import { sh } from "./quote";
 
 /** How to reach one host. The host key is always pinned; there is no trust on first use. */
@@ -15,6 +16,8 @@ export interface Connection {
   /** Private key text (a secret), or a path to it; the path keeps the key out of state. */
   readonly privateKey?: string;
   readonly privateKeyPath?: string;
+  /** The host's name in the stack, for messages only: never compared, never part of the pool key. */
+  readonly name?: string;
 }
 
 export interface ExecResult {
@@ -55,13 +58,12 @@ export const reading = (s: Session): Session => withDefaults(s, { timeoutSeconds
 export const changing = (s: Session): Session => withDefaults(s, { timeoutSeconds: CHANGE_TIMEOUT_SECONDS, retryOnDrop: false });
 
 const MAX_CHANNELS = 8; // below sshd's MaxSessions default of 10
-const RETRIES = [500, 1000, 2000, 4000];
 
 /** Pool shared by every dynamic provider deserialized in this process (they are separate closures). */
-interface Pool { sessions: Map<string, Promise<Session>>; opened: number }
+interface Pool { sessions: Map<string, Promise<Session>>; opened: number; attempts: number }
 function pool(): Pool {
   const g = globalThis as { __hostformPool?: Pool };
-  return (g.__hostformPool ??= { sessions: new Map(), opened: 0 });
+  return (g.__hostformPool ??= { sessions: new Map(), opened: 0, attempts: 0 });
 }
 
 /** Pool key: the same host reached with another key or user is another connection. */
@@ -75,6 +77,11 @@ export function openedConnections(): number {
   return pool().opened;
 }
 
+/** How many times this process has tried to open an SSH connection, failed tries too (the tests count retries). */
+export function connectAttempts(): number {
+  return pool().attempts;
+}
+
 export async function closeAll(): Promise<void> {
   const p = pool();
   const all = [...p.sessions.values()];
@@ -84,16 +91,28 @@ export async function closeAll(): Promise<void> {
 
 /** One connection per host per process, opened on first use and reused by every resource of the host. */
 export function session(c: Connection): Promise<Session> {
+  const down = knownUnreachable(where(c));
+  if (down) return Promise.reject(down.again());
   const p = pool();
   const key = connectionKey(c);
-  let s = p.sessions.get(key);
-  if (!s) {
-    watchEngine(closeAll);
-    s = connect(c).then((ssh) => wrap(c, ssh));
-    p.sessions.set(key, s);
-    s.catch(() => p.sessions.delete(key));
+  const s = p.sessions.get(key);
+  if (s) {
+    // Another resource is opening it: an unreachable host is told in full to that one only.
+    return s.catch((e: unknown) => {
+      throw e instanceof HostUnreachable ? e.again() : e;
+    });
   }
-  return s;
+  watchEngine(closeAll);
+  const opened = connect(c).then((ssh) => {
+    // node-ssh stops listening for errors once the connection is up, so a reset socket later (a host
+    // rebooted, a cut network) would be an uncaught exception that ends the whole process. The drop
+    // is still seen: the connection closes, and wrap() reopens it once for reads or says it dropped.
+    ssh.connection?.on("error", () => {});
+    return wrap(c, ssh);
+  });
+  p.sessions.set(key, opened);
+  opened.catch(() => p.sessions.delete(key));
+  return opened;
 }
 
 function where(c: Connection): string {
@@ -102,17 +121,20 @@ function where(c: Connection): string {
 
 async function connect(c: Connection): Promise<NodeSSH> {
   const pinned = parseHostKey(c.hostKey);
+  const timeout = connectTimeoutSeconds();
   let lastError: Error | undefined;
-  for (let attempt = 0; attempt <= RETRIES.length; attempt++) {
+  // One retry: a host that did not answer twice is unreachable for the rest of the run (reach.ts).
+  for (let attempt = 0; attempt < 2; attempt++) {
     let presented: string | undefined;
     const ssh = new NodeSSH();
+    pool().attempts++;
     try {
       await ssh.connect({
         host: c.host,
         port: c.port ?? 22,
         username: c.user ?? "root",
         privateKey: c.privateKey ?? readFileSync(expandHome(requirePath(c)), "utf8"),
-        readyTimeout: 15_000,
+        readyTimeout: timeout * 1000,
         // A silent network cut is noticed after about 30 s (3 keepalives unanswered).
         keepaliveInterval: 10_000,
         keepaliveCountMax: 3,
@@ -130,15 +152,18 @@ async function connect(c: Connection): Promise<NodeSSH> {
       if (presented && presented !== fingerprintOf(pinned)) {
         throw new Error(
           `host key mismatch for ${where(c)}: the host presented ${presented} but the stack pins ${fingerprintOf(pinned)}. ` +
-            `Nothing was changed on the host. If the host was rebuilt, verify the new key out of band and update the pinned hostKey.`,
+            `Nothing was changed on the host. If the host was rebuilt, check its new key on its console and pin it ` +
+            `(npm run hosts -- pin ${c.host} --port ${c.port ?? 22} --stack <stack> --replace): the next up and drift use it.`,
         );
       }
-      lastError = classify(e as Error, where(c));
-      if (/auth refused/.test(lastError.message)) throw lastError;
-      if (attempt < RETRIES.length) await sleep(RETRIES[attempt]);
+      lastError = e as Error;
+      if (/authentication methods failed/i.test(lastError.message)) throw classify(lastError, where(c));
+      if (attempt === 0 && reasonOf(lastError.message) !== "timeout") await sleep(RETRY_PAUSE_MS);
     }
   }
-  throw lastError!;
+  const reason = reasonOf(lastError!.message);
+  if (reason) throw markUnreachable(HostUnreachable.first({ ...(c.name ? { name: c.name } : {}), address: where(c), reason, detail: lastError!.message }, timeout));
+  throw classify(lastError!, where(c));
 }
 
 /**
@@ -189,6 +214,11 @@ kill "$watch" 2>/dev/null || :
 exit "$rc"
 `;
 
+/** The command line of one exec: the script and its timeout as RUNNER's arguments (data goes on stdin). */
+export function remoteCommand(text: string, timeoutSeconds: number, sudo: boolean): string {
+  return `${sudo ? "sudo -n " : ""}bash -c ${sh(RUNNER, true)} hostform ${sh(text, true)} ${Math.ceil(timeoutSeconds)}`;
+}
+
 class ConnectionLost extends Error {}
 
 function wrap(c: Connection, first: NodeSSH): Session & { dispose(): void } {
@@ -230,7 +260,7 @@ function wrap(c: Connection, first: NodeSSH): Session & { dispose(): void } {
       return once(text, stdin, timeoutSeconds);
     }
     // Never node-ssh's `cwd` (it runs the command even when cd fails): scripts cd themselves under set -e.
-    const command = `${sudo ? "sudo -n " : ""}bash -c ${sh(RUNNER, true)} hostform ${sh(text, true)} ${Math.ceil(timeoutSeconds)}`;
+    const command = remoteCommand(text, timeoutSeconds, sudo);
     let timer: NodeJS.Timeout | undefined;
     const hung = new Promise<never>((_, reject) => {
       // The host kills the command at its timeout; no answer some time after that means the connection hangs.
@@ -292,15 +322,21 @@ function wrap(c: Connection, first: NodeSSH): Session & { dispose(): void } {
   };
 }
 
-function lastLines(text: string, n = 8): string {
-  return text.trim().split("\n").slice(-n).join("\n");
+/**
+ * What a failed step's error keeps of its output: the last `n` lines, or, when the script printed
+ * an app's log block ("last log lines of <app> …:" and the lines after it), the line that says why
+ * (the one before the block) and the whole block, up to `max` lines.
+ */
+export function lastLines(text: string, n = 8, max = 40): string {
+  const lines = text.trim().split("\n");
+  const block = lines.findIndex((l) => /^last log lines of \S+ /.test(l));
+  if (block < 0) return lines.slice(-n).join("\n");
+  return lines.slice(Math.max(0, block - 1)).slice(0, max).join("\n");
 }
 
 function classify(e: Error, where: string): Error {
   const m = e.message;
   if (/authentication methods failed/i.test(m)) return new Error(`SSH auth refused by ${where}: the key was not accepted. Check the user and the private key configured for this host.`);
-  if (/ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND/.test(m)) return new Error(`SSH host unreachable: ${where} (${m}). Check the address, port and that sshd runs.`);
-  if (/timed out|ETIMEDOUT/i.test(m)) return new Error(`SSH connection to ${where} timed out (${m}).`);
   return new Error(`SSH connection to ${where} failed: ${m}`);
 }
 

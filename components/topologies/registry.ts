@@ -3,6 +3,7 @@
  * its entry and infra/hosts.ts builds it: adding a topology is its folder and one line here.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { MinimumMemory } from "../blocks/base/memory";
 import type { AppUserPolicy } from "../blocks/base/privileges";
 import type { Problems } from "../blocks/validate";
 import type { Connection } from "../host/ssh";
@@ -40,6 +41,10 @@ export interface Topology<S = unknown> {
   readonly secrets: readonly SecretSpec[];
   /** The user its apps run as on a host of `flavor` (the default may depend on the flavor). */
   appUser(settings: S, flavor: Flavor): string;
+  /** The memory its hosts should have: below it, hosts check and the doctor warn (up warns from the host's facts). */
+  minimumMemory?(settings: S): MinimumMemory | undefined;
+  /** Pulumi resource plugins (beyond hostform's own) these settings need, with the settings key that needs each. */
+  plugins?(settings: S): readonly { readonly name: string; readonly key: string }[];
   /** Settings from the stack's object (defaults filled in); `plain` holds detect secrets' values. */
   settings(value: Record<string, unknown>, plain: Readonly<Record<string, Readonly<Record<string, string>>>>, p: Problems): S;
   /** The host's resources (top-level ones returned) and its stack outputs. */

@@ -3,6 +3,7 @@
  * a few lines of evidence and, when it is not ok, the runbook's remedy. Pure; the system checks
  * (disk, memory, OOM, units) are here, the apps' checks in checks-apps.ts.
  */
+import { belowMinimumMemory } from "../../components/blocks/base/memory";
 import { maskKnown, redact } from "../../components/host/kinds/health";
 import { appChecks } from "./checks-apps";
 import { parseDf, parseEnv, parseMemory, parseOom, parseUnits } from "./facts";
@@ -51,7 +52,15 @@ function memory(c: Ctx): CheckResult {
   } else {
     evidence.push("swap: none");
   }
-  return result("memory", worst(statuses), evidence, remedy.memory(c.plan));
+  // A small VM is a warning on its own: it runs until a heavy job (an ffmpeg reversal) needs more.
+  const small = belowMinimumMemory(m.total / 1024, c.plan.minimumMemory);
+  if (small) {
+    evidence.push(`this host ${small}`);
+    statuses.push("warn");
+  }
+  // Memory in use is the pressing fault; the host's size is the remedy only when nothing else is wrong.
+  const pressing = worst(statuses.slice(0, small ? -1 : undefined)) !== "ok";
+  return result("memory", worst(statuses), evidence, remedy.memory(c.plan, small !== undefined && !pressing));
 }
 
 /** Who was killed, from the kernel's and systemd's lines. */

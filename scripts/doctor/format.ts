@@ -26,6 +26,11 @@ export function report(stack: string, hosts: readonly HostReport[]): Report {
   return { stack, status, exitCode: EXIT[status], hosts };
 }
 
+/** What `--format json` prints when the doctor could not run (exit 3): still JSON, the reason in `error`. */
+export function formatJsonError(stack: string | undefined, error: string): string {
+  return `${JSON.stringify({ stack: stack ?? null, status: "error", exitCode: 3, error, hosts: [] }, null, 2)}\n`;
+}
+
 export function formatJson(r: Report): string {
   return `${JSON.stringify(r, null, 2)}\n`;
 }

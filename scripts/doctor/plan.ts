@@ -3,6 +3,7 @@
  * Flatlogic VM, seeds/000 and 003 for the duel stack) applied to the stack's settings. Pure: the
  * plan says what to read and what to expect; probe.ts reads it, checks.ts judges it.
  */
+import type { MinimumMemory } from "../../components/blocks/base/memory";
 import { nodeBinDir } from "../../components/blocks/base/node";
 import { xSocket } from "../../components/blocks/xvfb/render";
 import type { HealthCheck } from "../../components/host/kinds/health";
@@ -10,6 +11,7 @@ import type { Pm2Home } from "../../components/host/kinds/pm2";
 import { PM2_BIN } from "../../components/blocks/pm2/render";
 import { duelAppUser, type DuelSettings } from "../../components/topologies/duel/settings";
 import type { FlatlogicSettings } from "../../components/topologies/flatlogic/settings";
+import { TOPOLOGIES } from "../../components/topologies/registry";
 import type { HostConfig, StackConfig } from "../../infra/config";
 
 /** A port that must be listening, and who should own it: a PM2 app, or a process name. */
@@ -53,18 +55,22 @@ export interface HostPlan {
   readonly postgres: boolean;
   readonly display?: { readonly display: string; readonly socket: string };
   readonly gpu: boolean;
+  /** The memory the role asks for (the registry's minimumMemory): a host with less is a warning. */
+  readonly minimumMemory?: MinimumMemory;
 }
 
 /** As VmHost places the app user's home. */
 const homeOf = (user: string): string => (user === "root" ? "/root" : `/home/${user}`);
 
 export function planHost(h: HostConfig, config: StackConfig, stack: string): HostPlan {
+  // Settings come validated, defaults filled in, from the topology's own settings (infra/config.ts).
+  const settings = config.roles[h.role]?.settings;
+  const minimumMemory = settings === undefined ? undefined : TOPOLOGIES[h.role]?.minimumMemory?.(settings);
   const base: HostPlan = {
     host: h.name, role: h.role, flavor: h.flavor, address: h.connection.host, stack,
     paths: ["/", "/tmp", "/var/log"], units: [], onstart: false, ports: [], health: [], postgres: false, gpu: false,
+    ...(minimumMemory ? { minimumMemory } : {}),
   };
-  // Settings come validated, defaults filled in, from the topology's own settings (infra/config.ts).
-  const settings = config.roles[h.role]?.settings;
   if (h.role === "flatlogic" && settings) return { ...base, ...flatlogic(h, settings as FlatlogicSettings) };
   if (h.role === "duel" && settings) return { ...base, ...duel(h, settings as DuelSettings) };
   return base;

@@ -4,6 +4,9 @@
  * runbook only says what to look at (disk, memory), the remedy is the conventional one and
  * `from` says "hostform".
  */
+import type { Reason } from "../../components/host/reach";
+import { sh } from "../../components/host/quote";
+import type { Connection } from "../../components/host/ssh";
 import type { Cluster } from "./facts";
 import type { HostPlan } from "./plan";
 
@@ -96,7 +99,16 @@ export function disk(p: HostPlan, target: string): Remedy {
   };
 }
 
-export function memory(p: HostPlan): Remedy {
+export function memory(p: HostPlan, small = false): Remedy {
+  if (small && p.minimumMemory) {
+    return {
+      say: `The host has less memory than ${p.minimumMemory.key} asks for: ${p.role === "flatlogic"
+        ? "give the VM more memory, or treat large source videos as risky here (runbook). The pm2 unit's MemoryMax keeps an ffmpeg spike inside PM2, and OOMPolicy=continue keeps the other apps up."
+        : "give it more memory."}`,
+      run: ["free -h", "systemctl show -p MemoryMax -p OOMPolicy " + (p.pm2?.unit ?? "pm2-*.service")],
+      from: p.role === "flatlogic" ? "seeds/001, OOM-Kill Diagnosis; FFmpeg and Reverse Video Generation" : "hostform",
+    };
+  }
   return {
     say: p.role === "flatlogic"
       ? "Memory is short: on the Flatlogic VM the known cause is ffmpeg reversal (FFMPEG_* guardrails); find the biggest processes."
@@ -200,6 +212,28 @@ export function gpu(): Remedy {
   };
 }
 
-export function unreachable(): Remedy {
-  return { say: "The doctor reads hosts over SSH with the pinned key: check the address, port, and that sshd runs.", run: ["npm run sandbox -- status   # sandbox hosts"], from: "hostform" };
+/**
+ * SSH failed: the first steps, in order — does the port answer, is the key the one pinned, does
+ * the login key work — with this host's address, port, user and key filled in.
+ */
+export function unreachable(c: Connection, reason?: Reason): Remedy {
+  const port = c.port ?? 22;
+  const user = c.user ?? "root";
+  const why = reason === "timeout"
+    ? `Nothing answers on ${c.host}:${port}: the machine is down, or a firewall drops the port. Check that it runs (the provider's console) and that the address and port are its current ones.`
+    : reason === "refused"
+      ? `${c.host} answers but refuses port ${port}: sshd is not running there (start it from the provider's console), or the stack names the wrong port.`
+      : `The doctor reads hosts over SSH with the pinned key: check the address, the port, that sshd runs, and the key.`;
+  const keyPath = c.privateKeyPath?.startsWith("~/") ? `~/${sh(c.privateKeyPath.slice(2))}` : c.privateKeyPath && sh(c.privateKeyPath);
+  const key = keyPath ? `-i ${keyPath} ` : "";
+  return {
+    say: why,
+    run: [
+      `nc -vz -w 5 ${sh(c.host)} ${port}   # does the port answer?`,
+      `ssh-keyscan -p ${port} ${sh(c.host)}   # the key it presents: compare with the stack's pinned hostKey`,
+      `ssh ${key}-p ${port} ${sh(`${user}@${c.host}`)} true   # does the login key work?${c.privateKeyPath ? "" : " (the key is the stack's secret hostform:sshPrivateKey)"}`,
+      "npm run sandbox -- status   # sandbox hosts",
+    ],
+    from: "hostform",
+  };
 }

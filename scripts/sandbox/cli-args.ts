@@ -1,4 +1,6 @@
-// Pure argument parsing for scripts/sandbox.ts, unit tested.
+// What `hostform sandbox` was asked to do (its flags are declared in scripts/cli/commands.ts). Pure, unit tested.
+import { SANDBOX } from "../cli/commands.js";
+import { type Parsed, parseCommand, UsageError } from "../cli/options.js";
 import { DEFAULT_HOSTS, type Flavor, isFlavor, isRelease, type Release, RELEASES, validateName } from "./naming.js";
 
 export interface HostSpec { name: string; flavor: Flavor; release?: Release }
@@ -8,19 +10,9 @@ export type Command =
   | { cmd: "down"; names?: string[]; all?: boolean }
   | { cmd: "status" }
   | { cmd: "restart"; name: string }
+  | { cmd: "rebuild"; name: string }
   | { cmd: "exec"; name: string; command: string }
   | { cmd: "help" };
-
-export const USAGE = `usage: npx tsx scripts/sandbox.ts <command>
-  up [name:flavor[:release] ...]
-                              start hosts (default: ${DEFAULT_HOSTS.map((h) => `${h.name}:${h.flavor}`).join(" ")}); flavor is systemd|container,
-                              release ${RELEASES.join("|")} (default bookworm; noble is Ubuntu 24.04)
-  down [name ...]             stop and remove hosts (default: all and leftovers of crashed runs,
-                              except hosts a still-running test process brought up)
-  down --all                  really all hosts, including those of running tests
-  status                      one line per host: name flavor state address port fingerprint
-  restart <name>              reboot a host on the same root, keys and address
-  exec <name> -- <command...> run a command in the host over ssh, exit with its code`;
 
 /** "name:flavor[:release]"; a bare name takes its default flavor (or systemd). */
 export function parseHostSpec(spec: string): HostSpec {
@@ -53,40 +45,56 @@ export function remoteCommand(words: string[]): string {
   return words.map(shellQuote).join(" ");
 }
 
-function one(args: string[], what: string): string {
-  if (args.length !== 1) throw new Error(`expected exactly one ${what}\n${USAGE}`);
+function one(args: readonly string[], what: string): string {
+  if (args.length !== 1) throw new UsageError(`expected exactly one ${what}`);
   return validateName(args[0]!);
 }
 
-function parseExec(args: string[]): Command {
-  const sep = args.indexOf("--");
-  const before = sep === -1 ? args.slice(0, 1) : args.slice(0, sep);
-  const after = sep === -1 ? args.slice(1) : args.slice(sep + 1);
-  return { cmd: "exec", name: one(before, "host name before --"), command: remoteCommand(after) };
+/** `exec <name> -- <command...>`; without `--`, the words after the name are the command. */
+function parseExec(args: readonly string[], rest: readonly string[]): Command {
+  const [before, after] = rest.length ? [args, rest] : [args.slice(0, 1), args.slice(1)];
+  return { cmd: "exec", name: one(before, "host name before --"), command: remoteCommand([...after]) };
 }
 
-export function parseArgs(argv: string[]): Command {
-  const [cmd, ...args] = argv;
+/** The command of a parsed `hostform sandbox` line; a bad name or host spec is a usage error. */
+export function sandboxCommand(p: Parsed): Command {
+  try {
+    return commandOf(p);
+  } catch (e) {
+    throw e instanceof UsageError ? e : new UsageError((e as Error).message);
+  }
+}
+
+function commandOf(p: Parsed): Command {
+  const [cmd, ...args] = p.positionals;
+  if (p.help || cmd === undefined || cmd === "help") return { cmd: "help" };
+  if (p.values.all === true && cmd !== "down") throw new UsageError(`--all is for down, not ${cmd}`);
+  if (p.rest.length && cmd !== "exec") throw new UsageError(`only exec takes words after --`);
   switch (cmd) {
     case "up":
       return { cmd: "up", hosts: args.length ? dedupe(args.map(parseHostSpec)) : [...DEFAULT_HOSTS] };
     case "down":
-      if (args.length === 1 && args[0] === "--all") return { cmd: "down", all: true };
+      if (p.values.all === true) {
+        if (args.length) throw new UsageError("down --all takes no host names: it takes every host");
+        return { cmd: "down", all: true };
+      }
       return args.length ? { cmd: "down", names: args.map(validateName) } : { cmd: "down" };
     case "status":
       return { cmd: "status" };
     case "restart":
       return { cmd: "restart", name: one(args, "host name") };
+    case "rebuild":
+      return { cmd: "rebuild", name: one(args, "host name") };
     case "exec":
-      return parseExec(args);
-    case undefined:
-    case "help":
-    case "-h":
-    case "--help":
-      return { cmd: "help" };
+      return parseExec(args, p.rest);
     default:
-      throw new Error(`unknown command "${cmd}"\n${USAGE}`);
+      throw new UsageError(`unknown command "${cmd}": up, down, status, restart, rebuild or exec`);
   }
+}
+
+/** `hostform sandbox` from its words, as the unit tests give them. */
+export function parseArgs(argv: readonly string[]): Command {
+  return sandboxCommand(parseCommand(SANDBOX, argv));
 }
 
 function dedupe(hosts: HostSpec[]): HostSpec[] {

@@ -11,6 +11,7 @@ import { type Flavor, gatewayAddress, guestAddress, netnsName, releaseOf } from 
 import { netnsPids, setupHostNetwork, teardownHostNetwork } from "./network.js";
 import { hostPaths, rootfsDir } from "./paths.js";
 import { pidAlive, sleep } from "./run.js";
+import { discard } from "./trash.js";
 import { sshCapture } from "./ssh.js";
 import { type HostRecord, type SandboxHost, runningPid, writeRecord } from "./state.js";
 
@@ -167,6 +168,18 @@ export async function createHost(rec: HostRecord): Promise<SandboxHost> {
   return rec.host;
 }
 
+/**
+ * A rebuilt instance, as a cloud provider hands one back: the same index and address, an empty
+ * root (the base image only) and fresh keys, the host's and the client's.
+ */
+export async function rebuildHost(rec: HostRecord): Promise<SandboxHost> {
+  const p = hostPaths(rec.name);
+  await stopHost(rec.name);
+  await unmountAll(p.root);
+  for (const d of [p.upper, p.work]) fs.rmSync(d, { recursive: true, force: true });
+  return createHost(rec);
+}
+
 /** Boot an existing host again: same upper dir, keys, index and address. */
 export async function bootHost(rec: HostRecord): Promise<SandboxHost> {
   if (!rec.host) throw new Error(`sandbox host ${rec.name} was never provisioned; run down and up`);
@@ -247,5 +260,6 @@ export async function destroyHost(name: string): Promise<void> {
   const left = mountsUnder(p.dir);
   if (left.length > 0) throw new Error(`still mounted, not deleting ${p.dir}: ${left.join(", ")}`);
   await teardownHostNetwork(name);
-  fs.rmSync(p.dir, { recursive: true, force: true });
+  // Nothing is mounted below it any more: renamed away now, deleted in the background.
+  discard(p.dir);
 }

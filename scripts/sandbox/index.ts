@@ -3,7 +3,7 @@
 // CLI (scripts/sandbox.ts), the e2e tests and the demo.
 import fs from "node:fs";
 import { stopAptCache } from "./apt-cache.js";
-import { bootHost, createHost, destroyHost, stopHost, unmountHost, waitReady } from "./host.js";
+import { bootHost, createHost, destroyHost, rebuildHost, stopHost, unmountHost, waitReady } from "./host.js";
 import { withLock } from "./lock.js";
 import { mountsUnder } from "./mounts.js";
 import { DEFAULT_RELEASE, type Flavor, type Release, releaseOf, validateName } from "./naming.js";
@@ -142,6 +142,15 @@ export async function restart(name: string): Promise<SandboxHost> {
   });
   await writeInventory();
   log(`${name} restarted in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return host;
+}
+
+/** Rebuild a host: same name, flavor and address; an empty root and new host and client keys. */
+export async function rebuild(name: string): Promise<SandboxHost> {
+  const started = Date.now();
+  const host = await hostLock(name, () => rebuildHost(recordOf(name)));
+  await writeInventory();
+  log(`${name} rebuilt at ${host.address} in ${((Date.now() - started) / 1000).toFixed(1)} s, host key ${host.hostKeyFingerprint}`);
   return host;
 }
 

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeAll, openedConnections, session } from "../../components/host/ssh";
+import { closeAll, connectAttempts, openedConnections, session } from "../../components/host/ssh";
 import { connectionOf, sandbox } from "./harness";
 
 // The SSH layer on its own, against a real sshd: reuse, pinning, failures that say what to do.
@@ -40,14 +40,20 @@ describe("SSH connections", () => {
   it("refuses a wrong private key at once, naming the host", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "hf-key-"));
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(dir, "k")]);
-    const started = Date.now();
+    const before = connectAttempts();
     await expect(session({ ...connectionOf(h), privateKeyPath: path.join(dir, "k") })).rejects.toThrow(/SSH auth refused by root@[\d.]+:22/);
-    expect(Date.now() - started).toBeLessThan(5000); // no retries: another try cannot succeed
+    expect(connectAttempts() - before).toBe(1); // no retry: another try cannot succeed
   });
 
-  it("retries an unreachable host with backoff, then says it is unreachable", async () => {
+  it("retries a refused host once, says it refuses, and fails every later use of it at once (issue 25)", async () => {
     const started = Date.now();
-    await expect(session({ ...connectionOf(h), port: 2 })).rejects.toThrow(/SSH host unreachable: root@[\d.]+:2 .*ECONNREFUSED/);
-    expect(Date.now() - started).toBeGreaterThan(7000); // 0.5 + 1 + 2 + 4 s of backoff
+    const before = connectAttempts();
+    const c = { ...connectionOf(h), port: 2, name: "conn-refused" };
+    await expect(session(c)).rejects.toThrow(new RegExp(`^host conn-refused \\(root@${h.address}:2\\) refused the SSH connection: the machine answers but nothing listens on port 2 `));
+    expect(connectAttempts() - before).toBe(2); // the one retry,
+    expect(Date.now() - started).toBeGreaterThan(1000); // after a pause (a lower bound: load cannot break it)
+    const again = connectAttempts();
+    await expect(session(c)).rejects.toThrow(`host conn-refused (root@${h.address}:2) is unreachable in this run (connection refused (sshd not listening)): skipped`);
+    expect(connectAttempts()).toBe(again); // at once: no new try
   });
 });

@@ -44,19 +44,27 @@ const appStatus = async (app: string) => (await hostExec(HOST, `${PM2} jlist | /
 async function oomKill(): Promise<{ name: string; cleanup: () => void }> {
   if (!existsSync("/sys/fs/cgroup/memory/cgroup.procs")) throw new Error("this test needs the cgroup v1 memory hierarchy on the sandbox machine (/sys/fs/cgroup/memory)");
   const name = `dr-oom-${Math.random().toString(36).slice(2, 8)}`;
-  // Bounded (256 MiB) in case it is not moved in time; tail keeps the whole newline-less input.
-  await hostExec(HOST, `nohup sh -c 'sleep 3; head -c 256m /dev/zero | tail -n 1 >/dev/null' ${name} >/dev/null 2>&1 &`);
-  const pid = readdirSync("/proc").find((p) => /^\d+$/.test(p) && (() => {
+  // The hog waits (at most 60 s) for a go-file the test writes once the hog is in the limited
+  // cgroup, so a slow machine cannot let it allocate outside; bounded (256 MiB) all the same, and
+  // tail keeps the whole newline-less input. Its pid is looked for until it shows (the ssh exec can
+  // return before the backgrounded shell has exec'd).
+  const go = `/tmp/${name}.go`;
+  await hostExec(HOST, `nohup sh -c 'i=0; while [ ! -e ${go} ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done; head -c 256m /dev/zero | tail -n 1 >/dev/null' ${name} >/dev/null 2>&1 &`);
+  const find = () => readdirSync("/proc").find((p) => /^\d+$/.test(p) && (() => {
     try { return readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").includes(name); } catch { return false; }
   })());
-  if (!pid) throw new Error(`the memory hog ${name} did not start`);
+  let pid: string | undefined;
+  await until(`the memory hog ${name} to start`, async () => (pid = find()) !== undefined, 20).catch(() => {
+    throw new Error(`the memory hog ${name} did not start`);
+  });
   const memcg = /^\d+:memory:(.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, "utf8"))![1];
   const dir = path.join("/sys/fs/cgroup/memory", memcg, name);
   mkdirSync(dir);
   writeFileSync(path.join(dir, "memory.limit_in_bytes"), "16M");
-  writeFileSync(path.join(dir, "cgroup.procs"), pid);
+  writeFileSync(path.join(dir, "cgroup.procs"), pid!);
+  await hostExec(HOST, `touch ${go}`);
   await until("the OOM kill", async () => /^oom_kill [1-9]/m.test(readFileSync(path.join(dir, "memory.oom_control"), "utf8")), 30);
-  return { name, cleanup: () => rmdirSync(dir) };
+  return { name, cleanup: () => { rmdirSync(dir); void hostExec(HOST, `rm -f ${go}`).catch(() => undefined); } };
 }
 
 describe("npm run doctor", () => {

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { upThroughDuel } from "./fight";
 import { hostEntry, hostExec, ROOT, sandbox, summary, TestStack, until } from "./harness";
 
 // Issue 13: the duel fixture shaped like the real repository (bun workspace, core package built
@@ -34,12 +35,12 @@ describe("real-shaped duel app (bun) on a container host", () => {
   let repo: sandbox.PublishedRepo;
 
   beforeAll(async () => {
-    // A 90 s fight, set in the repository's own ecosystem file: long enough for `up` to install,
-    // build and migrate before it asks for the restart while the duel still runs.
+    // Fights of 10 minutes, set in the repository's own ecosystem file: one lasts until the test
+    // decides it (upThroughDuel), long after `up` has installed, built, migrated and asked for the restart.
     ({ stack, repo } = await bunStack(HOST, "container", (r) => {
       const eco = path.join(r.dir, "ecosystem.config.cjs");
-      writeFileSync(eco, readFileSync(eco, "utf8").replace('STREAMING_DUEL_ENABLED: "true",', 'STREAMING_DUEL_ENABLED: "true",\n      FIGHT_MS: "90000",'));
-      r.commit("fights of 90 s");
+      writeFileSync(eco, readFileSync(eco, "utf8").replace('STREAMING_DUEL_ENABLED: "true",', 'STREAMING_DUEL_ENABLED: "true",\n      FIGHT_MS: "600000",'));
+      r.commit("fights of 10 minutes");
     }));
   });
   afterAll(async () => {
@@ -69,8 +70,10 @@ describe("real-shaped duel app (bun) on a container host", () => {
     const before = JSON.parse(await health());
     writeFileSync(path.join(repo.dir, "VERSION"), "2\n");
     repo.commit("version 2");
-    const up = await stack.up();
+    // up asks during FIGHTING and is seen still waiting; then the fight is decided.
+    const { up, request } = await upThroughDuel(stack, HOST);
     expect(up.code, up.all).toBe(0);
+    expect(request).toBe("graceful restart requested in FIGHTING, after the duel");
     expect(JSON.parse(await health()).version).toBe("2");
     const lines = (await hostExec(HOST, "cat /root/hyperscape/duel-phases.log")).trim().split("\n").map((l) => l.split(" "));
     const phases = lines.filter((l) => l[2] === before.version).map((l) => l[3]);
@@ -79,6 +82,7 @@ describe("real-shaped duel app (bun) on a container host", () => {
     // The request reached the server while the duel ran: it answered willRestartAfterDuel.
     const out = await hostExec(HOST, "cat /root/.pm2/logs/duel-arena-out.log");
     expect(out.match(/graceful restart requested in [A-Z]+.*/g)).toEqual(["graceful restart requested in FIGHTING, after the duel"]);
+    expect(out.indexOf("FIGHTING decided after")).toBeGreaterThan(out.indexOf("graceful restart requested in FIGHTING"));
     // RESOLUTION ran to its end (the default 3 s phase, printed only by the phase's own timer), not cut short.
     expect(Number(/RESOLUTION complete after (\d+) ms/.exec(out)?.[1])).toBeGreaterThanOrEqual(3000);
     expect(lines.filter((l) => l[2] === "2").length).toBeGreaterThan(0);
@@ -93,12 +97,13 @@ describe("real-shaped duel app (bun) on a container host", () => {
   it("with no duel active the server restarts at once (seeds/003: willRestartAfterDuel false)", async () => {
     // Matchmaking of 10 minutes: a process of this commit has no duel active for the rest of the test.
     const eco = path.join(repo.dir, "ecosystem.config.cjs");
-    writeFileSync(eco, readFileSync(eco, "utf8").replace('FIGHT_MS: "90000",', 'FIGHT_MS: "90000",\n      PHASE_MS: "600000",'));
+    writeFileSync(eco, readFileSync(eco, "utf8").replace('FIGHT_MS: "600000",', 'FIGHT_MS: "600000",\n      PHASE_MS: "600000",'));
     writeFileSync(path.join(repo.dir, "VERSION"), "3\n");
     repo.commit("matchmaking of 10 minutes");
-    // The running process may be in a duel: this restart may wait for its RESOLUTION.
-    const first = await stack.up();
+    // The running process may be in a duel: this restart may wait for it (the test decides the fight).
+    const { up: first, request } = await upThroughDuel(stack, HOST);
     expect(first.code, first.all).toBe(0);
+    expect(request).toMatch(/^graceful restart requested in [A-Z]+, (after the duel|now)$/);
     expect(JSON.parse(await health())).toMatchObject({ version: "3", phase: "MATCHMAKING" });
     const requests = async () => Number(await hostExec(HOST, "grep -c 'graceful restart requested in MATCHMAKING, now' /root/.pm2/logs/duel-arena-out.log || :"));
     const before = await requests();

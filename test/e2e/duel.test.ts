@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectionOf, hostExec, ROOT, sandbox, summary, TestStack, until } from "./harness";
+import { upThroughDuel } from "./fight";
 import { liveEnv } from "./runtime";
 
 // Issue 5: the Hyperscape duel stack (seeds/000 and 003) on hosts without and with systemd.
@@ -47,12 +48,12 @@ async function duelStack(name: string, flavor: "systemd" | "container", tweak?: 
 describe("duel stack on a container host (Vast.ai-like, no systemd)", () => {
   const HOST = "e2e-duel-ctr";
   let env: Awaited<ReturnType<typeof duelStack>>;
-  // Fights of 120 s (the stand-in's timing.json): long enough for `up` to fetch, install and
-  // migrate before it asks for the restart while the duel still runs.
+  // Fights of 10 minutes (the stand-in's timing.json): one lasts until the test decides it
+  // (upThroughDuel), long after `up` has fetched, installed and migrated and asked for the restart.
   beforeAll(async () => {
     env = await duelStack(HOST, "container", (r) => {
-      writeFileSync(path.join(r.dir, "timing.json"), '{"FIGHT_MS": 120000}\n');
-      r.commit("fights of 120 s");
+      writeFileSync(path.join(r.dir, "timing.json"), '{"FIGHT_MS": 600000}\n');
+      r.commit("fights of 10 minutes");
     });
   });
   afterAll(async () => {
@@ -75,19 +76,23 @@ describe("duel stack on a container host (Vast.ai-like, no systemd)", () => {
   });
 
   it("a code change during FIGHTING waits for RESOLUTION, then the new code runs", async () => {
-    // From the start of a fight: COUNTDOWN, then FIGHTING.
-    expect(await until(() => status(HOST), (h) => h.includes('"COUNTDOWN"'), 160)).toContain('"COUNTDOWN"');
-    expect(await until(() => status(HOST), (h) => h.includes('"FIGHTING"'), 10)).toContain('"FIGHTING"');
+    // The running server's first fight (it begins 6 s after the server starts and lasts until ended).
+    expect(await until(() => status(HOST), (h) => h.includes('"FIGHTING"'), 60)).toContain('"FIGHTING"');
     const before = JSON.parse(await status(HOST));
     writeFileSync(path.join(env.repo.dir, "VERSION"), "2\n");
     env.repo.commit("version 2");
     const upStarted = Date.now();
-    const up = await env.stack.up();
+    // up asks during FIGHTING and is seen still waiting; then the fight is decided.
+    const { up, request } = await upThroughDuel(env.stack, HOST);
     expect(up.code, up.all).toBe(0);
+    expect(request).toBe("graceful restart requested in FIGHTING, after the duel");
     expect(JSON.parse(await status(HOST)).version).toBe("2");
     // The server got exactly one request, during FIGHTING, and answered that it waits for the duel.
     const out = await hostExec(HOST, "cat /root/.pm2/logs/duel-arena-out.log");
     expect(out.match(/graceful restart requested in [A-Z]+.*/g)).toEqual(["graceful restart requested in FIGHTING, after the duel"]);
+    // The fight ended when the test decided it, after the request: up waited through it.
+    expect(out.match(/FIGHTING decided after \d+ ms/g)?.length).toBe(1);
+    expect(out.indexOf("FIGHTING decided after")).toBeGreaterThan(out.indexOf("graceful restart requested in FIGHTING"));
     // RESOLUTION ran to its end (its 3 s, printed only by the phase's own timer), not cut short.
     const complete = /RESOLUTION complete after (\d+) ms/g.exec(out);
     expect(Number(complete?.[1])).toBeGreaterThanOrEqual(3000);
@@ -110,8 +115,10 @@ describe("duel stack on a container host (Vast.ai-like, no systemd)", () => {
     expect((await env.stack.pulumi("config", "set", "--secret", "--path", "hostform:duelSecrets.ADMIN_CODE", `${ADMIN}-rotated`)).code).toBe(0);
     writeFileSync(path.join(env.repo.dir, "VERSION"), "3\n");
     env.repo.commit("version 3");
-    const up = await env.stack.up();
+    // Version 2's server may be in a duel: the restart then waits for it (the test decides the fight).
+    const { up, request } = await upThroughDuel(env.stack, HOST);
     expect(up.code, up.all).toBe(0);
+    expect(request).toMatch(/^graceful restart requested in [A-Z]+, (after the duel|now)$/);
     expect(JSON.parse(await status(HOST)).version).toBe("3");
     expect(await liveEnv(HOST, "root", "duel-arena", "ADMIN_CODE")).toBe(`${ADMIN}-rotated`);
     expect(env.stack.output).not.toContain("SECRET");

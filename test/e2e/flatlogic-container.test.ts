@@ -38,4 +38,11 @@ describe("Flatlogic VM topology on a container host", () => {
     expect(await until(served, (s) => s === "200 401 ", 90)).toBe("200 401 ");
     expect((await stack.drift()).code).toBe(0);
   });
+
+  it("rotates PM2's logs: cron, brought back at boot, runs logrotate daily; a forced rotation rotates the app user's PM2 logs as that user", async () => {
+    // After the restart above, cron is running again through its boot hook (no systemd timer here).
+    expect(await hostExec(HOST, "test -x /etc/hostform/boot.d/50-cron && pgrep -x cron >/dev/null && test -x /etc/cron.daily/logrotate && echo cron")).toBe("cron\n");
+    expect(await hostExec(HOST, "logrotate -f /etc/logrotate.d/flatlogic-pm2 && stat -c '%U' /home/ubuntu/.pm2/pm2.log.1 && ls /home/ubuntu/.pm2/logs | grep -c '\\.log\\.1$'")).toMatch(/^ubuntu\n[1-9][0-9]*\n$/);
+    expect((await stack.drift()).code).toBe(0);
+  });
 });

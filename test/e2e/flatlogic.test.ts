@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectionOf, hostExec, ROOT, sandbox, summary, TestStack, until } from "./harness";
+import { connectionOf, hostExec, ROOT, run, sandbox, summary, TestStack, until } from "./harness";
 
 // Issue 4: the Flatlogic VM runbook (seeds/001) converged for real on a systemd host.
 const HOST = "e2e-flat";
@@ -147,5 +147,43 @@ describe("Flatlogic VM topology", () => {
     const fixed = await stack.up();
     expect(fixed.code, fixed.all).toBe(0);
     expect((await get(`http://${h.address}/api/auth/me`)).status).toBe(401);
+  });
+
+  it("the June 2026 OOM: pm2-ubuntu is bounded (MemoryMax, OOMPolicy=continue), and a VM below hostMinimumMiB is warned about by up, hosts check and the doctor", async () => {
+    const show = async () => (await hostExec(HOST, "systemctl show -p MemoryMax -p OOMPolicy pm2-ubuntu")).trim().split("\n").sort();
+    // The default, 80 % of the host's memory: systemd turns the share into bytes.
+    const memTotal = Number((await hostExec(HOST, "awk '/^MemTotal:/ {print $2}' /proc/meminfo")).trim()) * 1024;
+    const [max, policy] = await show();
+    expect(policy).toBe("OOMPolicy=continue");
+    expect(Math.abs(Number(max!.replace("MemoryMax=", "")) / memTotal - 0.8)).toBeLessThan(0.001);
+
+    // A sandbox host has the machine's memory (GiBs): a minimum of 1 TiB makes it a small VM.
+    configure({ memory: { pm2MemoryMax: "3G", hostMinimumMiB: 1048576 } });
+    const up = await stack.up();
+    expect(up.code, up.all).toBe(0);
+    const warning = /e2e-flat: has [0-9.]+ GiB of memory \(MemTotal\), below the 1024\.0 GiB \(1048576 MiB\) of hostform:flatlogic\.memory\.hostMinimumMiB: the June 2026 OOM kill/;
+    expect(up.all).toMatch(new RegExp(`warning: ${warning.source}`));
+    expect(await show()).toEqual(["MemoryMax=3221225472", "OOMPolicy=continue"]);
+    expect((await get(`http://${h.address}/api/auth/me`)).status).toBe(401);
+
+    const env = { PULUMI_BACKEND_URL: `file://${stack.backend}`, PULUMI_CONFIG_PASSPHRASE: stack.passphrase };
+    const check = await run("npm", ["run", "--silent", "hosts", "--", "check", "--stack", stack.name, "--config-file", stack.configFile], { env });
+    expect(check.code, check.all).toBe(0); // a warning, not a problem: the host is ready
+    expect(check.stdout).toMatch(new RegExp(`^- warning: ${warning.source}`, "m"));
+    expect(check.stdout).toContain("1 of 1 hosts ready for up");
+
+    const doctor = await run("npm", ["run", "-s", "doctor", "--", "--stack", stack.name, "--config-file", stack.configFile, "--host", HOST, "--json"], { env });
+    const memory = JSON.parse(doctor.stdout).hosts[0].checks.find((c: { check: string }) => c.check === "memory");
+    expect(memory.status).toBe("warn");
+    expect(memory.evidence.at(-1)).toMatch(new RegExp(`^this host ${warning.source.replace("e2e-flat: ", "")}`));
+    expect(memory.remedy.run).toEqual(["free -h", "systemctl show -p MemoryMax -p OOMPolicy pm2-ubuntu.service"]);
+
+    // A hand edit of the bound is drift, and up puts it back.
+    await hostExec(HOST, "sed -i '/^MemoryMax=/d' /etc/systemd/system/pm2-ubuntu.service && systemctl daemon-reload");
+    const drift = await stack.drift();
+    expect(drift.code, drift.all).toBe(7);
+    expect(drift.all).toContain("dynamic/host:SystemdUnit");
+    expect((await stack.up()).code).toBe(0);
+    expect(await show()).toEqual(["MemoryMax=3221225472", "OOMPolicy=continue"]);
   });
 });

@@ -2,16 +2,15 @@
  * End-to-end harness: the real Pulumi CLI (scripts/pulumi.sh) against real sandbox hosts, each
  * test stack with its own file backend and config file in a temporary folder.
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, expect } from "vitest";
 import { parse, stringify } from "yaml";
-import * as sandbox from "../../scripts/sandbox/index.js";
 import type { FileMarks } from "../../scripts/sandbox/timings.js";
+import { connectionOf, ROOT, run, type Run, sandbox } from "./commands";
 
-export const ROOT = path.resolve(__dirname, "../..");
+export { connectionOf, ROOT, run, type Run, sandbox };
 
 // Where this test file's time goes (each file runs in its own worker, so module state is per file):
 // `pulumi up` durations here, sandbox.up's in the sandbox module. With HOSTFORM_E2E_TIMINGS=<dir>
@@ -27,22 +26,6 @@ afterAll(() => {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, `${path.basename(file)}.json`), JSON.stringify(marks));
 });
-
-export interface Run { code: number; stdout: string; stderr: string; all: string }
-
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    let all = "";
-    child.stdout.on("data", (d) => { stdout += d; all += d; });
-    child.stderr.on("data", (d) => { stderr += d; all += d; });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, all }));
-    child.stdin.end(opts.input ?? "");
-  });
-}
 
 /** A stack of `program` (a folder with Pulumi.yaml) with its own state and config, cleaned up by `remove`. */
 export class TestStack {
@@ -63,12 +46,18 @@ export class TestStack {
     writeFileSync(this.configFile, stringify({ ...(this.salt ? { encryptionsalt: this.salt } : {}), config }));
   }
 
-  async pulumi(...args: string[]): Promise<Run> {
+  pulumi(...args: string[]): Promise<Run> {
+    return this.pulumiWithInput("", ...args);
+  }
+
+  /** With `input` on the CLI's stdin (`config set` reads a value there, where a value starting with - would be a flag). */
+  async pulumiWithInput(input: string, ...args: string[]): Promise<Run> {
     // `stack …` subcommands take no --config-file.
     const config = args[0] === "stack" ? [] : ["--config-file", this.configFile];
     const r = await run("bash", [path.join(ROOT, "scripts/pulumi.sh"), ...args, "--stack", this.name, ...config, "--non-interactive"], {
       cwd: this.program,
       env: { PULUMI_BACKEND_URL: `file://${this.backend}`, PULUMI_CONFIG_PASSPHRASE: this.passphrase },
+      input,
     });
     this.output += r.all;
     return r;
@@ -123,10 +112,6 @@ export async function hostExec(name: string, command: string): Promise<string> {
   return r.stdout;
 }
 
-/** Connection config for a sandbox host as a stack would pin it. */
-export function connectionOf(h: sandbox.SandboxHost) {
-  return { host: h.address, port: h.port, user: h.user, hostKey: h.hostPublicKey, privateKeyPath: h.privateKeyPath };
-}
 
 /** A `hostform:hosts` entry for a sandbox host, its key pinned: named and with the flavor it runs as. */
 export function hostEntry(h: sandbox.SandboxHost, role: string) {
@@ -134,7 +119,6 @@ export function hostEntry(h: sandbox.SandboxHost, role: string) {
   return { name: h.name, flavor: h.flavor, role, address: c.host, port: c.port, user: c.user, hostKey: c.hostKey, privateKeyPath: c.privateKeyPath };
 }
 
-export { sandbox };
 
 /** Polls `fn` each second until `ok` holds or `seconds` pass; the last value either way. */
 export async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, seconds = 90): Promise<T> {

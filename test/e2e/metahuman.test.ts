@@ -313,11 +313,27 @@ describe("MetaHuman OS topology", () => {
     expect((await get()).body.version).toBe("2");
   });
 
-  it("metahuman-stop stops the web app and the agents (drift says so), up starts them", async () => {
+  it("metahuman-stop stops the web app and the agents (drift says so); metahuman-start, then up, start them again", async () => {
     expect(await hostExec(HOST, "metahuman-stop")).toContain("MetaHuman OS stopped");
     await expect(get()).rejects.toThrow();
     expect(await hostExec(HOST, `systemctl is-active ${AGENTS[0]} || :`)).toBe("inactive\n");
     await driftIs(7, "dynamic/host:Pm2Apps");
+
+    // metahuman-start, on the host, is its counterpart (the plan's bin/start-pm2): the same as before, drift clean.
+    expect(await hostExec(HOST, "metahuman-start")).toContain("MetaHuman OS started: http://localhost:4321/");
+    let r = await get().catch(() => ({ status: 0 }));
+    for (let i = 0; i < 30 && r.status !== 200; i++) {
+      await sleep(1000);
+      r = await get().catch(() => ({ status: 0 }));
+    }
+    expect(r.status).toBe(200);
+    for (let i = 0; i < 30 && (await instances()).filter((l) => l.includes(" online ")).length < 2; i++) await sleep(1000);
+    expect((await instances()).map((l) => l.split(" ")[1])).toEqual(["online", "online"]);
+    expect(await hostExec(HOST, `systemctl is-active ${AGENTS.join(" ")}`)).toBe("active\n".repeat(4));
+    await driftIs(0);
+
+    expect(await hostExec(HOST, "metahuman-stop")).toContain("MetaHuman OS stopped");
+    await expect(get()).rejects.toThrow();
     await up();
     expect((await get()).status).toBe(200);
     await driftIs(0);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseDocument } from "yaml";
 import { hostExec, ROOT, run, sandbox, TestStack } from "./harness";
 
-// Issue 15: the README's production walk-through, step by step, with a sandbox host standing in
+// Issue 15: the production walk-through of docs/production.md, step by step, with a sandbox host standing in
 // for an empty VM: the stack file comes from Pulumi.prod.yaml, the key is pinned with `hosts pin`,
 // `hosts check` reads the host, and the Flatlogic VM converges logged in as `deploy` through sudo,
 // with the apps running as `ubuntu`, whose cloud-image sudo rights up revokes (review N1).
@@ -15,7 +15,7 @@ const SECRET = `jwt-${Math.random().toString(36).slice(2)}-SECRET`;
 /** What cloud-init writes for the image's default user (Ubuntu cloud images). */
 const CLOUD_INIT_SUDOERS = "# Created by cloud-init v. 24.1\n\n# User rules for ubuntu\nubuntu ALL=(ALL) NOPASSWD:ALL\n";
 
-describe("production walk-through (README, Production) on a sandbox host", () => {
+describe("production walk-through (docs/production.md) on a sandbox host", () => {
   const stack = new TestStack(ROOT);
   let h: sandbox.SandboxHost;
   let repo: sandbox.PublishedRepo;
@@ -85,7 +85,7 @@ describe("production walk-through (README, Production) on a sandbox host", () =>
     doc.deleteIn(["config", "hostform:duel"]);
     doc.setIn(["config", "hostform:hosts", 0, "privateKeyPath"], deployKey);
     doc.setIn(["config", "hostform:flatlogic", "repo"], repo.remote);
-    // The sandbox reaches neither NodeSource nor a VM image's executor (README, sandbox stack).
+    // The sandbox reaches neither NodeSource nor a VM image's executor (components/topologies/flatlogic/README.md: `node.source`, `executorFrom`).
     doc.setIn(["config", "hostform:flatlogic", "node"], { source: "npm-registry" });
     doc.setIn(["config", "hostform:flatlogic", "executorFrom"], "workspace");
     writeFileSync(stack.configFile, doc.toString({ lineWidth: 0 }));
@@ -180,6 +180,23 @@ describe("production walk-through (README, Production) on a sandbox host", () =>
     expect(await ubuntuSudo()).toBe(0);
     expect((await sandbox.exec(HOST, "pgrep -u ubuntu >/dev/null || test -e /home/ubuntu/executor/backend.env")).code).toBe(1);
     expect(stack.output).not.toContain("SECRET");
+  });
+
+  it("a Cloudflare record without Cloudflare's plugin is refused before any host is changed, naming the key and the fix", async () => {
+    const template = file();
+    const doc = parseDocument(template);
+    doc.setIn(["config", "hostform:flatlogic", "cloudflare"], { zoneId: "zone-e2e", recordName: "tbp" });
+    writeFileSync(stack.configFile, doc.toString({ lineWidth: 0 }));
+    // What up would change first: hostform's own files, the app user's tree, sudoers.
+    const tree = () => hostExec(HOST, "find /etc/hostform /home/ubuntu /etc/sudoers.d -printf '%p %m %u %s %T@\\n' 2>/dev/null | sort | sha256sum");
+    const before = await tree();
+    const up = await stack.up();
+    writeFileSync(stack.configFile, template);
+    expect(up.code, up.all).not.toBe(0);
+    expect(up.all).toMatch(/hostform:flatlogic\.cloudflare needs Pulumi's cloudflare resource plugin v[0-9.]+, which is not installed, so no host was changed: run npm run setup/);
+    // The project refreshes before up (Pulumi.yaml), which only reads; no resource is created, updated or deleted.
+    expect(up.all).not.toMatch(/ (creating|updating|deleting|replacing|created|updated|deleted|replaced) \(/);
+    expect(await tree()).toBe(before);
   });
 
   it("steps 8-9: up converges the host logged in as deploy through sudo, revokes ubuntu's sudo; drift finds nothing", async () => {

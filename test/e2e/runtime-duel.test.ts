@@ -131,7 +131,10 @@ describe("duel stack on a container host: what runs is what the code says", () =
     await version("broken");
     const up = await stack.up();
     expect(up.code).not.toBe(0);
-    expect(up.all).toContain("after the restart, http://127.0.0.1:5555/health did not answer 200 with version broken within 30 s");
+    expect(up.all).toContain("after the restart, http://127.0.0.1:5555/health did not answer 200 with version broken and restart-status restartPending false within 30 s");
+    // The server's own words come with it (seeds/003: pm2 logs duel-arena).
+    expect(up.all).toContain("last log lines of duel-arena (secrets redacted):");
+    expect(up.all).toContain("duel-arena: cannot start");
     const drift = await stack.drift();
     expect(drift.code).toBe(7);
     expect(drift.all).toContain("duel server at main");

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { Problems } from "../../components/blocks/validate";
 import { FlatlogicHost } from "../../components/topologies/flatlogic/host";
 import { MetahumanHost } from "../../components/topologies/metahuman/host";
@@ -16,7 +16,7 @@ const settings = {
   node: { version: "20.20.2", source: "nodesource" as const, npmVersion: "10.9.9", registry: "https://registry.npmjs.org" },
   pm2Version: "6.0.7", frontendPort: 3001, backendPort: 3000, behindCloudflare: false, healthTimeoutSeconds: 90,
   ffmpeg: { reverseTimeoutMs: 600000, ffprobeTimeoutMs: 30000, breakerFailureThreshold: 3, breakerCooldownMs: 60000, breakerSuccessThreshold: 1 },
-  executorFrom: "image" as const,
+  executorFrom: "image" as const, memory: { pm2MemoryMax: "80%", hostMinimumMiB: 7168 },
 };
 
 async function build(extra: Record<string, unknown> = {}) {
@@ -37,14 +37,17 @@ describe("FlatlogicHost under mocks", () => {
       "hostform:vm:SecretsFile web-backend-env",
       "hostform:vm:VmHost web-vm",
       "pulumi-nodejs:dynamic/host:AptPackages web-apache-apache2",
+      "pulumi-nodejs:dynamic/host:AptPackages web-logrotate",
       "pulumi-nodejs:dynamic/host:AptPackages web-vm-base-packages",
       "pulumi-nodejs:dynamic/host:Facts web-vm-facts",
       "pulumi-nodejs:dynamic/host:File web-apache-vhost",
       "pulumi-nodejs:dynamic/host:File web-backend-env-file",
+      "pulumi-nodejs:dynamic/host:File web-logrotate-config",
       "pulumi-nodejs:dynamic/host:File web-pm2-ecosystem",
       "pulumi-nodejs:dynamic/host:Health web-health",
       "pulumi-nodejs:dynamic/host:Pm2Apps web-pm2-apps",
       "pulumi-nodejs:dynamic/host:Service web-apache-service",
+      "pulumi-nodejs:dynamic/host:Service web-logrotate-timer",
       "pulumi-nodejs:dynamic/host:Step web-apache-modules",
       "pulumi-nodejs:dynamic/host:Step web-apache-site",
       "pulumi-nodejs:dynamic/host:Step web-code-release",
@@ -58,12 +61,35 @@ describe("FlatlogicHost under mocks", () => {
     const by = (name: string) => created.find((c) => c.name === name)!.inputs;
     expect(by("web-pm2-apps")).toMatchObject({ user: "ubuntu", apps: ["frontend-dev", "backend-dev", "fl-telemetry", "fl-executor"], manager: "systemd", unitName: "pm2-ubuntu.service" });
     expect(by("web-pm2-unit")).toMatchObject({ name: "pm2-ubuntu.service" });
+    // The June 2026 OOM: a cgroup bound on everything PM2 runs, and a kill inside it is not the unit's end.
+    expect(String(by("web-pm2-unit").content)).toContain("\nRestart=on-failure\nMemoryMax=80%\nOOMPolicy=continue\n\nExecStart=");
+    // PM2's logs are rotated (seed-coverage H47): PM2's template, and earlier past 50 MB.
+    expect(by("web-logrotate-config")).toMatchObject({ path: "/etc/logrotate.d/flatlogic-pm2" });
+    expect(by("web-logrotate-config").content).toContain("/home/ubuntu/.pm2/pm2.log /home/ubuntu/.pm2/logs/*.log {\n        su ubuntu ubuntu\n        rotate 12\n        weekly\n        maxsize 50M\n");
     expect(by("web-apache-vhost")).toMatchObject({ path: "/etc/apache2/sites-available/hostform-app.conf", verifyCommand: "apachectl configtest" });
     expect(by("web-backend-env-file")).toMatchObject({ path: "/home/ubuntu/executor/backend.env", secret: true, mode: "0600", owner: "ubuntu" });
     expect(String(by("web-vm-node").run)).toContain("deb.nodesource.com/node_20.x");
     expect((by("web-health").checks as { url: string; status: number }[]).map((c) => `${c.url} ${c.status}`)).toEqual([
       "http://127.0.0.1:3001/ 200", "http://127.0.0.1:3000/api/auth/me 401", "http://127.0.0.1:80/ 200",
     ]);
+  });
+
+  it("warns when the host's facts show less memory than hostform:flatlogic.memory.hostMinimumMiB, and not when it has enough", async () => {
+    // The mocks' facts say 4,000,000 KiB (3.8 GiB, the June 2026 VM).
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      await build();
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
+        "warning: [runtime] web: has 3.8 GiB of memory (MemTotal), below the 7.0 GiB (7168 MiB) of hostform:flatlogic.memory.hostMinimumMiB: " +
+          "the June 2026 OOM kill was ffmpeg at 3.3 GiB on a 3.8 GiB VM; treat large source videos as risky here (runbook, FFmpeg guardrails), or give the VM more memory",
+      ]);
+      warn.mockClear();
+      await build({ memory: { pm2MemoryMax: "3G", hostMinimumMiB: 3072 } });
+      expect(warn.mock.calls).toEqual([]);
+      expect(String(created.find((c) => c.name === "web-pm2-unit")!.inputs.content)).toContain("\nMemoryMax=3G\nOOMPolicy=continue\n");
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it("adds a proxied Cloudflare record only when the stack names a zone, and trusts Cloudflare's ranges then", async () => {
@@ -113,6 +139,7 @@ describe("MetahumanHost under mocks", () => {
       "pulumi-nodejs:dynamic/host:File mh-env-file",
       "pulumi-nodejs:dynamic/host:File mh-logrotate-config",
       "pulumi-nodejs:dynamic/host:File mh-pm2-ecosystem",
+      "pulumi-nodejs:dynamic/host:File mh-start",
       "pulumi-nodejs:dynamic/host:File mh-stop",
       "pulumi-nodejs:dynamic/host:Health mh-health",
       "pulumi-nodejs:dynamic/host:Pm2Apps mh-pm2-apps",
@@ -145,6 +172,8 @@ describe("MetahumanHost under mocks", () => {
     // A rotated secret reloads the web app too: the user's copy's hash is an input of its PM2 list.
     expect(input("mh-pm2-apps").environmentSha256).toMatchObject({ value: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(input("mh-stop")).toMatchObject({ path: "/usr/local/sbin/metahuman-stop", mode: "0755" });
+    expect(input("mh-start")).toMatchObject({ path: "/usr/local/sbin/metahuman-start", mode: "0755" });
+    expect(String(input("mh-start").content)).toContain("startOrReload /home/metahuman/ecosystem.config.js --only metahuman-web --update-env");
     expect(input("mh-logrotate-config")).toMatchObject({ path: "/etc/logrotate.d/metahuman-pm2", verifyCommand: "logrotate -d /etc/logrotate.d/metahuman-pm2 >/dev/null 2>&1" });
     expect(input("mh-pnpm")).toMatchObject({ title: "pnpm 10.15.1" });
     expect(input("mh-code")).toMatchObject({ title: "MetaHuman OS at main", triggers: { repo: "https://git.example/metahuman.git", ref: "main", commit: null } });

@@ -149,7 +149,7 @@ describe("the deploy login and the app user (review N1)", () => {
   it("refuses a role whose app user is the host's login user, naming the fix", () => {
     expect(problems({ hosts: [host({ user: "ubuntu" })], flatlogic })).toEqual([
       'hostform:hosts[0].user "ubuntu" is also role flatlogic\'s app user (hostform:flatlogic.appUser): the login holds sudo, the app user must not. ' +
-        "Log in as a separate user with passwordless sudo (e.g. deploy; README, Production) and set hostform:hosts[0].user to it",
+        "Log in as a separate user with passwordless sudo (e.g. deploy; docs/production.md) and set hostform:hosts[0].user to it",
     ]);
     expect(problems({ hosts: [host({ user: "deploy" })], flatlogic: { ...flatlogic, appUser: "deploy" } })).toHaveLength(1);
     expect(problems({ hosts: [host({ user: "deploy" })], flatlogic })).toEqual([]);

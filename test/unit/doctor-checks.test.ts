@@ -108,7 +108,10 @@ describe("doctor: the checks of each role", () => {
     }, []);
     expect(brief(results)).toEqual([
       ["ok", "disk /", "space 48% used (18.6 GiB of 39.1 GiB, 20.5 GiB free)", "inodes 12% used (300000 of 2600000)"],
-      ["ok", "memory", "memory 582.7 MiB of 3.8 GiB in use (15%), 3.2 GiB available", "swap: none"],
+      // The incident's VM is smaller than hostform:flatlogic.memory.hostMinimumMiB: a warning, whatever is in use.
+      ["warn", "memory", "memory 582.7 MiB of 3.8 GiB in use (15%), 3.2 GiB available", "swap: none",
+        "this host has 3.8 GiB of memory (MemTotal), below the 7.0 GiB (7168 MiB) of hostform:flatlogic.memory.hostMinimumMiB: " +
+        "the June 2026 OOM kill was ffmpeg at 3.3 GiB on a 3.8 GiB VM; treat large source videos as risky here (runbook, FFmpeg guardrails), or give the VM more memory"],
       ["warn", "oom", "1 OOM kill since boot: process ffmpeg, unit pm2-ubuntu.service",
         "2026-06-12T03:14:07+0000 vm kernel: Out of memory: Killed process 4242 (ffmpeg) total-vm:3500000kB, anon-rss:3460000kB",
         "2026-06-12T03:14:07+0000 vm systemd[1]: pm2-ubuntu.service: A process of this unit has been killed by the OOM killer.",
@@ -131,6 +134,12 @@ describe("doctor: the checks of each role", () => {
       from: "seeds/001, Recovering From Apache 503 Service Unavailable",
     });
     expect(results.find((r) => r.check === "oom")!.remedy?.from).toBe("seeds/001, OOM-Kill Diagnosis");
+    expect(results.find((r) => r.check === "memory")!.remedy).toEqual({
+      say: "The host has less memory than hostform:flatlogic.memory.hostMinimumMiB asks for: give the VM more memory, or treat large source videos as risky here (runbook). " +
+        "The pm2 unit's MemoryMax keeps an ffmpeg spike inside PM2, and OOMPolicy=continue keeps the other apps up.",
+      run: ["free -h", "systemctl show -p MemoryMax -p OOMPolicy pm2-ubuntu.service"],
+      from: "seeds/001, OOM-Kill Diagnosis; FFmpeg and Reverse Video Generation",
+    });
     expect(results.filter((r) => r.status === "ok").every((r) => r.remedy === undefined)).toBe(true);
   });
 

@@ -71,9 +71,9 @@ describe("doctor: command line and stack config", () => {
   it("parses --stack, --host (repeatable), --json and --config-file; refuses the rest", () => {
     expect(parseDoctorArgs(["--stack", "prod", "--host", "a", "--host=b", "--json", "--config-file", "/c.yaml"])).toEqual({ args: { stack: "prod", hosts: ["a", "b"], json: true, configFile: "/c.yaml" } });
     expect(parseDoctorArgs(["-s", "dev"])).toEqual({ args: { stack: "dev", hosts: [], json: false } });
-    expect(parseDoctorArgs(["--stack=dev", "--fix"])).toEqual({ error: 'unknown argument "--fix"' });
+    expect(parseDoctorArgs(["--stack=dev", "--fix"])).toEqual({ error: "unknown flag --fix" });
     expect(parseDoctorArgs(["--json"])).toEqual({ error: "--stack is required" });
-    expect(parseDoctorArgs(["--stack"])).toEqual({ error: "--stack needs a stack name" });
+    expect(parseDoctorArgs(["--stack"])).toEqual({ error: "--stack needs a value" });
     expect(parseDoctorArgs(["--stack", "x", "--help"])).toEqual({ help: true });
   });
 

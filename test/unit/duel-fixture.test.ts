@@ -231,6 +231,33 @@ describe("stand-in duel server timing", () => {
   }, 30_000);
 });
 
+describe("stand-in duel server: a fight decided early (POST /admin/end-fight)", () => {
+  it("ends FIGHTING at once when asked with the code; RESOLUTION still runs its whole length before a pending restart", async () => {
+    const duelLog = path.join(root, "phases-e.log");
+    const server = await start({ PHASE_MS: "100", FIGHT_MS: "600000", DUEL_LOG: duelLog, ADMIN_CODE });
+    expect((await call(server.port, "/admin/end-fight", { method: "POST" })).status).toBe(401);
+    expect((await call(server.port, "/admin/end-fight")).status).toBe(405);
+    await reach(server.port, "FIGHTING");
+    const restart = await admin(server.port, "/admin/graceful-restart", "POST");
+    expect(await restart.json()).toEqual({ success: true, message: "Graceful restart requested", willRestartAfterDuel: true });
+    const ended = await admin(server.port, "/admin/end-fight", "POST");
+    expect([ended.status, await ended.json()]).toEqual([200, { ended: true }]);
+    const exit = await exitWithin(server, 5_000);
+    expect([exit.code, exit.signal]).toEqual([0, null]);
+    expect(phaseLog(duelLog).map((l) => l.phase)).toEqual(["MATCHMAKING", "COUNTDOWN", "FIGHTING", "RESOLUTION"]);
+    expect(server.output()).toMatch(/duel-arena: FIGHTING decided after \d+ ms \(POST \/admin\/end-fight\)\n/);
+    expect(Number(/RESOLUTION complete after (\d+) ms/.exec(server.output())?.[1])).toBeGreaterThanOrEqual(100);
+  }, 15_000);
+
+  it("answers 409 outside FIGHTING and changes nothing", async () => {
+    const server = await start({ PHASE_MS: "60000", DUEL_LOG: path.join(root, "phases-f.log"), ADMIN_CODE });
+    const res = await admin(server.port, "/admin/end-fight", "POST");
+    expect([res.status, await res.json()]).toEqual([409, { error: "no fight to end in MATCHMAKING" }]);
+    expect(await status(server.port)).toEqual({ restartPending: false, duelActive: false, currentPhase: "MATCHMAKING" });
+    await stop(server);
+  }, 15_000);
+});
+
 describe("stand-in duel server without a duel in progress", () => {
   it("restarts at once when asked during MATCHMAKING", async () => {
     const duelLog = path.join(root, "phases-b.log");
@@ -254,6 +281,20 @@ describe("stand-in duel server without a duel in progress", () => {
     const exit = await stop(server);
     expect([exit.code, exit.signal]).toEqual([0, null]);
   }, 15_000);
+
+  it("wedged by SIGHUP, answers /health and leaves every other request unanswered, the restart API's too; exits 0 on SIGTERM", async () => {
+    const server = await start({ DUEL_LOG: path.join(root, "phases-d.log"), ADMIN_CODE });
+    expect((await call(server.port, "/streaming/state")).status).toBe(200);
+    server.child.kill("SIGHUP");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(server.output()).toContain("duel-arena: SIGHUP, wedged: only /health answers\n");
+    expect((await call(server.port, "/health")).status).toBe(200);
+    for (const ask of [() => call(server.port, "/streaming/state"), () => admin(server.port, "/admin/graceful-restart", "POST")]) {
+      await expect(ask()).rejects.toThrow(/aborted due to timeout/);
+    }
+    const exit = await stop(server);
+    expect([exit.code, exit.signal]).toEqual([0, null]);
+  }, 30_000);
 
   it("refuses a bad PHASE_MS at start", () => {
     const r = spawnSync(process.execPath, ["server.js"], { cwd: app, env: { PATH: process.env.PATH ?? "", PHASE_MS: "fast", PORT: "0" }, encoding: "utf8", timeout: 10_000 });

@@ -55,6 +55,18 @@ describe("DuelHost under mocks", () => {
     expect((await build({ appUser: "root" }, "sdr", "systemd")).by("pm2-unit").name).toBe("pm2-root.service");
   });
 
+  it("rotates PM2's logs: logrotate.timer on systemd, cron started at boot on a container (no timer there)", async () => {
+    const ct = await build({}, "lrc");
+    expect(ct.by("logrotate").packages).toEqual(["logrotate", "cron"]);
+    expect(ct.by("logrotate-cron")).toMatchObject({ name: "cron", manager: "initd" });
+    expect(ct.names).not.toContain("logrotate-timer");
+    expect(String(ct.by("logrotate-config").content)).toContain("/root/.pm2/pm2.log /root/.pm2/logs/*.log {\n        su root root\n");
+    const sd = await build({}, "lrs", "systemd");
+    expect(sd.by("logrotate").packages).toEqual(["logrotate"]);
+    expect(sd.by("logrotate-timer")).toMatchObject({ name: "logrotate.timer", manager: "systemd" });
+    expect(String(sd.by("logrotate-config").content)).toContain("/home/hyperscape/.pm2/pm2.log /home/hyperscape/.pm2/logs/*.log {\n        su hyperscape hyperscape\n");
+  });
+
   it("runtime node with a generated ecosystem: no bun, npm's commands, PM2 starts npm run start", async () => {
     const { by, names } = await build({ app: { runtime: "node", ecosystem: "generated" } }, "nd");
     expect(names).toContain("code");

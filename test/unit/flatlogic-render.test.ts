@@ -135,6 +135,35 @@ WantedBy=multi-user.target
 `);
   });
 
+  it("bounds memory with MemoryMax and keeps running through an OOM kill with OOMPolicy=continue (the June 2026 incident)", () => {
+    expect(renderPm2SystemdUnit({ ...UNIT_ARGS, memoryMax: "80%", oomPolicy: "continue" })).toBe(`[Unit]
+Description=PM2 process manager
+Documentation=https://pm2.keymetrics.io/
+After=network.target
+
+[Service]
+Type=forking
+User=ubuntu
+LimitNOFILE=infinity
+LimitNPROC=infinity
+LimitCORE=infinity
+Environment=PATH=/usr/local/bin:/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin
+Environment=PM2_HOME=/home/ubuntu/.pm2
+PIDFile=/home/ubuntu/.pm2/pm2.pid
+Restart=on-failure
+MemoryMax=80%
+OOMPolicy=continue
+
+ExecStart=/usr/local/lib/node_modules/pm2/bin/pm2 resurrect
+ExecReload=/usr/local/lib/node_modules/pm2/bin/pm2 reload all
+ExecStop=/usr/local/lib/node_modules/pm2/bin/pm2 kill
+
+[Install]
+WantedBy=multi-user.target
+`);
+    expect(renderPm2SystemdUnit({ ...UNIT_ARGS, memoryMax: "3G" })).toContain("\nRestart=on-failure\nMemoryMax=3G\n\nExecStart=");
+  });
+
   it("requires and orders after extra units", () => {
     const text = renderPm2SystemdUnit({ ...UNIT_ARGS, home: "/srv/app/", requires: ["xvfb.service", "postgresql@15-main.service"] });
     expect(text).toContain("After=network.target xvfb.service postgresql@15-main.service\nRequires=xvfb.service postgresql@15-main.service\n\n[Service]\n");
@@ -150,6 +179,9 @@ WantedBy=multi-user.target
     ["a space in nodeBinDir", { nodeBinDir: "/opt/node 20/bin" }, "nodeBinDir"],
     ["a .. segment", { home: "/home/../root" }, 'home "/home/../root"'],
     ["a bad unit name", { requires: ["xvfb"] }, 'requires: "xvfb" is not a unit name'],
+    ["a MemoryMax with a newline", { memoryMax: "80%\nExecStartPre=/bin/sh" }, "memoryMax \"80%\\nExecStartPre=/bin/sh\" must be like"],
+    ["a MemoryMax over 100 %", { memoryMax: "120%" }, 'memoryMax "120%" must be like "80%", "3G" or "infinity"'],
+    ["an unknown OOMPolicy", { oomPolicy: "ignore" as "stop" }, 'oomPolicy "ignore" must be "continue", "stop" or "kill"'],
   ])("refuses %s", (_what, override, message) => {
     expect(() => renderPm2SystemdUnit({ ...UNIT_ARGS, ...override })).toThrow(message);
   });

@@ -27,7 +27,7 @@ describe("hosts arguments", () => {
     expect(() => parseArgs(["pin", "h", "--stack", "prod", "--port", "0"])).toThrow('--port must be a TCP port number, got "0"');
     expect(() => parseArgs(["pin", "h", "--stack", "prod", "--expect-fingerprint", "MD5:aa"])).toThrow(/^--expect-fingerprint must look like ssh-keygen -lf prints it/);
     expect(() => parseArgs(["pin", "h", "--stack"])).toThrow(/^--stack needs a value/);
-    expect(() => parseArgs(["pin", "h", "--stack", "p", "--force"])).toThrow(/^unknown option --force/);
+    expect(() => parseArgs(["pin", "h", "--stack", "p", "--force"])).toThrow(/^unknown flag --force/);
     expect(() => parseArgs(["scan", "--stack", "p"])).toThrow(/^unknown command "scan"/);
   });
 });

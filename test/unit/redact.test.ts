@@ -1,6 +1,11 @@
+import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { redact as healthRedact } from "../../components/host/kinds/health";
 import { envFileValues, MASK, redact, redactError, remember, secretForms } from "../../components/host/redact";
+
+// A private key made at test time (no key-shaped text is committed), and one line of its body.
+const PEM = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString().trim();
+const PEM_BODY = PEM.split("\n")[1]!;
 
 // Each leak of issue 10 item 4, as an app would log it: no secret may survive.
 const LEAKS: [string, string, string][] = [
@@ -19,7 +24,7 @@ const LEAKS: [string, string, string][] = [
   ["Authorization: Token", "Authorization: Token 9f8e7d6c5b4a", "9f8e7d6c5b4a"],
   ["a Stripe key", "charging with sk_live_51HxYzAbCdEfGh12", "sk_live_51HxYzAbCdEfGh12"],
   ["a GitHub token", "cloning with ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"],
-  ["a PEM private key", "key: -----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAA\n-----END OPENSSH PRIVATE KEY-----", "b3BlbnNzaC1rZXktdjEAAAA"],
+  ["a PEM private key", `key: ${PEM}`, PEM_BODY],
   ["a JWT", "session eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl expired", "eyJzdWIiOiIxIn0.c2lnbmF0dXJl"],
   ["password 'x' (SQL, prose)", "ALTER ROLE app PASSWORD 'hunter2'", "hunter2"],
   ["--password x", "pg_dump --password hunter2 --host db", "hunter2"],

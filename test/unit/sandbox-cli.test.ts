@@ -22,15 +22,17 @@ describe("parseArgs", () => {
     expect(() => parseArgs(["up", "a:systemd:noble", "a:systemd"])).toThrow(/different flavors or releases/);
   });
 
-  it("parses down, status and restart", () => {
+  it("parses down, status, restart and rebuild", () => {
     expect(parseArgs(["down"])).toEqual({ cmd: "down" });
     expect(parseArgs(["down", "a", "b"])).toEqual({ cmd: "down", names: ["a", "b"] });
     expect(parseArgs(["down", "--all"])).toEqual({ cmd: "down", all: true });
-    expect(() => parseArgs(["down", "--all", "a"])).toThrow(/invalid sandbox host name "--all"/);
+    expect(() => parseArgs(["down", "--all", "a"])).toThrow(/^down --all takes no host names/);
     expect(parseArgs(["status"])).toEqual({ cmd: "status" });
     expect(parseArgs(["restart", "flatlogic"])).toEqual({ cmd: "restart", name: "flatlogic" });
     expect(() => parseArgs(["restart"])).toThrow(/exactly one host name/);
     expect(() => parseArgs(["restart", "a", "b"])).toThrow(/exactly one host name/);
+    expect(parseArgs(["rebuild", "metahuman"])).toEqual({ cmd: "rebuild", name: "metahuman" });
+    expect(() => parseArgs(["rebuild"])).toThrow(/exactly one host name/);
   });
 
   it("parses exec with and without --", () => {

@@ -112,6 +112,19 @@ describe("settings that were taken unchecked", () => {
     expect(problems({ hosts: [{ name: "web", role: "none", adress: "x", ...host }] })).toEqual([expect.stringMatching(/^hostform:hosts\[0\]\.adress is not a setting/)]);
   });
 
+  it("memory.*: the pm2 unit's MemoryMax and the host minimum, each problem naming its key", () => {
+    expect(flatlogic({ memory: { pm2MemoryMax: "80%", hostMinimumMiB: 4096 } })).toEqual([]);
+    for (const ok of ["100%", "5%", "3G", "3072M", "1T", "infinity"]) expect(flatlogic({ memory: { pm2MemoryMax: ok } })).toEqual([]);
+    expect(flatlogic({ memory: { pm2MemoryMax: "80", hostMinimumMiB: 100, maxMemoryRestart: "1G" } })).toEqual([
+      "hostform:flatlogic.memory.maxMemoryRestart is not a setting: known keys are pm2MemoryMax, hostMinimumMiB",
+      'hostform:flatlogic.memory.pm2MemoryMax must be a share of the host\'s memory like "80%", a size like "3G" or "3072M", or "infinity" (no bound), got "80"',
+      "hostform:flatlogic.memory.hostMinimumMiB must be a whole number of MiB from 256 to 1048576, got 100",
+    ]);
+    for (const bad of ["0%", "101%", "80%\nExecStartPre=/bin/sh", "3 G", 3]) {
+      expect(flatlogic({ memory: { pm2MemoryMax: bad } })).toEqual([expect.stringMatching(/^hostform:flatlogic\.memory\.pm2MemoryMax must be/)]);
+    }
+  });
+
   it("the defaults pass", () => {
     expect(flatlogic({})).toEqual([]);
     expect(duel({})).toEqual([]);

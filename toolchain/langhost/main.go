@@ -14,10 +14,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
+	"syscall"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -34,7 +38,13 @@ const bailExitCode = 32
 type host struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
 	engine string
+
+	mu      sync.Mutex
+	program *exec.Cmd // the running program, killed when the engine is gone
 }
+
+// engineWatchInterval is how often the host checks that the engine still runs.
+const engineWatchInterval = time.Second
 
 func main() {
 	flag.String("tracing", "", "ignored: tracing is not supported by this host")
@@ -56,9 +66,49 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Printf("%d\n", handle.Port)
+	go watchEngine(h.engine, os.Getppid(), func() {
+		h.killProgram()
+		os.Exit(1)
+	})
 	if err := <-handle.Done; err != nil {
 		fmt.Fprintf(os.Stderr, "language host stopped: %v\n", err)
 		os.Exit(1)
+	}
+}
+
+// watchEngine calls gone once the engine (the pulumi CLI that started this host) no longer runs:
+// its process is no longer this host's parent, or nothing listens at its address. A CLI killed
+// hard (SIGKILL, a cancelled CI job) tells its plugins nothing, and upstream hosts only ask the
+// engine's health every 5 minutes; meanwhile the program would wait on a monitor that is gone.
+func watchEngine(address string, parent int, gone func()) {
+	for range time.Tick(engineWatchInterval) {
+		if os.Getppid() != parent || refused(address) {
+			gone()
+			return
+		}
+	}
+}
+
+// refused says whether a connection to address is refused: nothing listens there any more.
+// Other failures (a slow answer) are not taken as the engine's end.
+func refused(address string) bool {
+	if address == "" {
+		return false
+	}
+	conn, err := net.DialTimeout("tcp", address, time.Second)
+	if err != nil {
+		return errors.Is(err, syscall.ECONNREFUSED)
+	}
+	_ = conn.Close()
+	return false
+}
+
+// killProgram kills the running program, which would otherwise wait for a monitor that is gone.
+func (h *host) killProgram() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.program != nil {
+		_ = h.program.Process.Kill()
 	}
 }
 
@@ -134,7 +184,19 @@ func (h *host) Run(_ context.Context, req *pulumirpc.RunRequest) (*pulumirpc.Run
 		"PULUMI_CONFIG="+string(config),
 		"PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys),
 		"PULUMI_NODEJS_TYPESCRIPT="+strconv.FormatBool(typescript(req.GetInfo())))
-	if err := cmd.Run(); err != nil {
+	h.mu.Lock()
+	err = cmd.Start()
+	if err == nil {
+		h.program = cmd
+	}
+	h.mu.Unlock()
+	if err == nil {
+		err = cmd.Wait()
+		h.mu.Lock()
+		h.program = nil
+		h.mu.Unlock()
+	}
+	if err != nil {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
 			if exit.ExitCode() == bailExitCode {

@@ -68,7 +68,7 @@ export function privilegesFix(user: string): string {
 export function privilegesRefuse(user: string, p: AppUserPolicy): string {
   const why = `hostform: on ${p.host}, the app user ${user} (role ${p.role}) is root-equivalent, which hostform refuses: an app compromise would own the host.`;
   const fix = `Fix: set hostform:appUserPrivileges.${p.role}: revoke (up removes these, keeping ${p.login}'s sudo), or as root on the host: ${privilegesFix(user)}; ` +
-    `or accept the risk explicitly with hostform:appUserPrivileges.${p.role}: accept (README, Security model).`;
+    `or accept the risk explicitly with hostform:appUserPrivileges.${p.role}: accept (docs/security.md).`;
   return `${privilegesRead(user)}found=$(hf_privileges "$u")
 [ -n "$found" ] || exit 0
 {

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { script } from "../../host/quote";
 import { AptPackages, HostFacts, Step } from "../../host/resources";
 import type { Connection } from "../../host/ssh";
+import { type MinimumMemory, smallHostWarning } from "./memory";
 import { NODE_DEFAULTS, type NodeRuntime, nodeBinDir, nodeCheck, nodeInstall } from "./node";
 import { type AppUserPolicy, privilegesCheck, privilegesRefuse, privilegesRevoke } from "./privileges";
 
@@ -30,6 +31,10 @@ export interface VmHostArgs {
   readonly node?: Partial<NodeRuntime>;
   /** What to do about a privileged app user; unset: refuse, with the host and role unnamed. */
   readonly privileges?: AppUserPolicy;
+  /** The memory the role asks for: a host whose facts show less gets a warning (never a failure), naming `hostName`. */
+  readonly minimumMemory?: MinimumMemory;
+  /** The host's name in the stack, for messages; unset: the component's name. */
+  readonly hostName?: string;
 }
 
 export const BASE_PACKAGES = ["ca-certificates", "curl", "git", "gnupg", "jq", "rsync", "xz-utils"];
@@ -58,6 +63,10 @@ export class VmHost extends pulumi.ComponentResource {
     const parent = { parent: this };
 
     this.facts = new HostFacts(`${name}-facts`, { connection }, parent);
+    this.facts.observed.apply((f) => {
+      const warning = smallHostWarning(args.hostName ?? name, f.memoryKiB, args.minimumMemory);
+      if (warning) void pulumi.log.warn(warning, this);
+    });
     const base = new AptPackages(`${name}-base-packages`, { connection, packages: args.basePackages ?? BASE_PACKAGES }, { ...parent, dependsOn: [this.facts] });
     const user = new Step(`${name}-user`, {
       connection,
@@ -82,7 +91,7 @@ mkdir -p ${this.home} && chown ${this.appUser}: ${this.home}`,
 /**
  * The app user holds no privilege, read back on every refresh: refused, or revoked (policy
  * "revoke"), after the user step so the user exists. "accept", and root on a container host
- * (Vast.ai: the accepted risk the README states), create nothing and warn on every run.
+ * (Vast.ai: the accepted risk docs/security.md states), create nothing and warn on every run.
  */
 function appUserPrivileges(name: string, user: string, flavor: string, connection: pulumi.Input<Connection>, given: AppUserPolicy | undefined,
   opts: pulumi.CustomResourceOptions): Step[] {
@@ -92,7 +101,7 @@ function appUserPrivileges(name: string, user: string, flavor: string, connectio
     return [];
   }
   if (user === "root" && flavor === "container") {
-    pulumi.log.warn(`${p.host}: the apps of role ${p.role} run as root on a container host (no init system, e.g. Vast.ai): the accepted risk of the README's security model`);
+    pulumi.log.warn(`${p.host}: the apps of role ${p.role} run as root on a container host (no init system, e.g. Vast.ai): the accepted risk of the security model (docs/security.md)`);
     return [];
   }
   return [new Step(`${name}-app-user-privileges`, {

@@ -1,4 +1,12 @@
 /** Rotation of PM2's logs with Debian's logrotate, as `pm2 logrotate -u <user>` sets it up. */
+/** PM2's template (12 rotations, weekly), and earlier for a log past 50 MB: the defaults where a topology names none. */
+export const PM2_LOG_ROTATION = { keep: 12, period: "weekly", maxSize: "50M" } as const;
+
+/** The PM2 logs of `home`'s daemon: its own log and every app's out/err files. */
+export function pm2LogPaths(home: string): string[] {
+  return [`${home}/.pm2/pm2.log`, `${home}/.pm2/logs/*.log`];
+}
+
 import { isPlainPath, isPositiveInt, isUserName, Problems, show } from "../validate";
 
 export interface LogrotateArgs {

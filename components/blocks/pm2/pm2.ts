@@ -16,6 +16,8 @@ export interface Pm2Args {
   readonly ecosystemText?: string;
   /** Units the PM2 unit requires and starts after (xvfb.service on the duel stack). */
   readonly requires?: string[];
+  /** The pm2 unit's memory bound (systemd hosts): MemoryMax= and OOMPolicy=; unset: neither line. */
+  readonly memory?: { readonly max: string; readonly oomPolicy: "continue" | "stop" | "kill" };
   /** Changes when the apps' code changes (a git ref, a release), so the apps are reloaded. */
   readonly revision?: pulumi.Input<string>;
   /** Changes when what the env files hold changes (their hash), so the apps with a stale environment are reloaded. */
@@ -95,7 +97,8 @@ ln -sf ${this.pm2Bin} /usr/local/bin/pm2`,
       this.unit = new SystemdUnit(`${name}-unit`, {
         connection: h.connection,
         name: pm2UnitName(h.appUser),
-        content: renderPm2SystemdUnit({ user: h.appUser, home: h.home, pm2Bin: this.pm2Bin, nodeBinDir: h.nodeBinDir, requires: args.requires }),
+        content: renderPm2SystemdUnit({ user: h.appUser, home: h.home, pm2Bin: this.pm2Bin, nodeBinDir: h.nodeBinDir, requires: args.requires,
+          ...(args.memory ? { memoryMax: args.memory.max, oomPolicy: args.memory.oomPolicy } : {}) }),
       }, { ...parent, dependsOn: [installed, ...(args.dependsOn ?? [])] });
       deps.push(this.unit);
     }

@@ -17,6 +17,10 @@ export interface Pm2UnitArgs {
   readonly nodeBinDir: string;
   /** Extra units this one Requires= and starts After=, e.g. "xvfb.service" (none). */
   readonly requires?: readonly string[];
+  /** MemoryMax= of the unit (cgroup limit on PM2 and every process under it): "80%", "3G", "infinity"; unset: none. */
+  readonly memoryMax?: string;
+  /** OOMPolicy= of the unit: what systemd does when the kernel OOM-kills one of its processes; unset: systemd's default (stop). */
+  readonly oomPolicy?: "continue" | "stop" | "kill";
 }
 
 const UNIT = /^[A-Za-z0-9@_.:-]+\.(service|socket|timer|target|path|mount)$/;
@@ -39,7 +43,12 @@ export function renderPm2SystemdUnit(a: Pm2UnitArgs): string {
   for (const unit of requires) {
     p.check(typeof unit === "string" && UNIT.test(unit), `requires: ${show(unit)} is not a unit name: give names like "xvfb.service"`);
   }
+  if (a.memoryMax !== undefined) {
+    p.check(typeof a.memoryMax === "string" && /^((100|[1-9][0-9]?)%|[1-9][0-9]*[KMGT]?|infinity)$/.test(a.memoryMax), `memoryMax ${show(a.memoryMax)} must be like "80%", "3G" or "infinity"`);
+  }
+  if (a.oomPolicy !== undefined) p.check(["continue", "stop", "kill"].includes(a.oomPolicy), `oomPolicy ${show(a.oomPolicy)} must be "continue", "stop" or "kill"`);
   p.done("renderPm2SystemdUnit");
+  const memory = (a.memoryMax !== undefined ? `MemoryMax=${a.memoryMax}\n` : "") + (a.oomPolicy !== undefined ? `OOMPolicy=${a.oomPolicy}\n` : "");
   const pm2Home = a.home === "/" ? "/.pm2" : `${a.home.replace(/\/+$/, "")}/.pm2`;
   return `[Unit]
 Description=PM2 process manager
@@ -56,7 +65,7 @@ Environment=PATH=${a.nodeBinDir}:/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/
 Environment=PM2_HOME=${pm2Home}
 PIDFile=${pm2Home}/pm2.pid
 Restart=on-failure
-
+${memory}
 ExecStart=${a.pm2Bin} resurrect
 ExecReload=${a.pm2Bin} reload all
 ExecStop=${a.pm2Bin} kill

@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { type HostTarget, VmHost } from "../../blocks/base/vmhost";
 import { browserResources } from "../../blocks/browser/browser";
 import { bootResources } from "../../blocks/init/boot";
+import { logrotate } from "../../blocks/logrotate/logrotate";
+import { PM2_LOG_ROTATION, pm2LogPaths } from "../../blocks/logrotate/render";
 import { ecosystemPathOf, Pm2SystemdUnit } from "../../blocks/pm2/pm2";
 import { PM2_BIN } from "../../blocks/pm2/render";
 import { bunCheck, bunInstall } from "../../blocks/base/bun";
@@ -12,7 +14,7 @@ import { Health, Step } from "../../host/resources";
 import { appCommandsScript, startCommand } from "./app";
 import { type DuelCodeArgs, duelCodeCheck, duelCodeRun, restartArgs } from "./code";
 import { renderRepoEcosystem, repoEcosystemCheck } from "./ecosystem";
-import { gracefulRestartScript } from "./restart";
+import { gracefulRestartScript, hungRestartScript } from "./restart";
 import { STREAMING_DUEL, streamingDuelCheck, streamingDuelRun } from "./streaming";
 import type { Platform } from "./detect";
 import { browserFlags, DUEL_APP, duelApps } from "./render";
@@ -100,6 +102,8 @@ export class DuelHost extends pulumi.ComponentResource {
       environment: runtime.sha256, reloadCommands: { [DUEL_APP]: restart },
       dependsOn: [code, ...browser, ...boot],
     }, parent);
+    // A streaming GPU box's PM2 logs grow with every fight: rotated (seed-coverage H47).
+    logrotate(name, { host, file: "duel-pm2", user: s.appUser, ...PM2_LOG_ROTATION, paths: pm2LogPaths(host.home) }, parent);
     const pm2Home = { user: s.appUser, home: host.home, pm2Bin, nodeBinDir: host.nodeBinDir };
     new Step(`${name}-streaming-duel`, {
       connection, title: `${apps[0].name} runs with STREAMING_DUEL_ENABLED=true`,
@@ -116,6 +120,8 @@ export class DuelHost extends pulumi.ComponentResource {
         { name: "streaming", url: `http://127.0.0.1:${s.serverPort}/streaming/state`, status: 200, app: "duel-arena" },
       ],
       pm2: { user: s.appUser, home: host.home, pm2Bin, nodeBinDir: host.nodeBinDir, apps: apps.map((a) => a.name) },
+      // A server that runs but does not answer restarts the way new code does, never hard during a duel.
+      restarts: { [DUEL_APP]: hungRestartScript(restartArgs(codeArgs(s, host, workspace, pm2Bin, true))) },
       generation: pulumi.all([code.appliedAt, pm2.ecosystem.appliedAt, pm2.apps.appliedAt]).apply((at) => at.join(" ")),
     }, { ...parent, dependsOn: [pm2] });
 

@@ -43,7 +43,7 @@ export const DEFAULTS = {
   /**
    * By init flavor. systemd hosts: a dedicated unprivileged user hostform creates. Containers
    * (Vast.ai) run everything as root: root in a container that is the whole instance is the
-   * README's accepted risk.
+   * accepted risk of docs/security.md (and this folder's README.md).
    */
   appUser: { systemd: "hyperscape", container: "root" },
   node: NODE_DEFAULTS,

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CloudflareDns } from "../../blocks/dns/cloudflare";
 import { bootResources } from "../../blocks/init/boot";
+import { logrotate } from "../../blocks/logrotate/logrotate";
+import { PM2_LOG_ROTATION, pm2LogPaths } from "../../blocks/logrotate/render";
 import { Health } from "../../host/resources";
 import { Pm2SystemdUnit } from "../../blocks/pm2/pm2";
 import { PM2_BIN } from "../../blocks/pm2/render";
@@ -8,6 +10,7 @@ import { SecretsFile } from "../../blocks/secrets/secrets-file";
 import { type HostTarget, VmHost } from "../../blocks/base/vmhost";
 import { flatlogicApps } from "./apps";
 import { AppCode } from "./code";
+import { flatlogicMinimumMemory } from "./memory";
 import type { FlatlogicSettings } from "./settings";
 import { ApacheReverseProxy } from "../../blocks/apache/proxy";
 
@@ -27,7 +30,8 @@ export class FlatlogicHost extends pulumi.ComponentResource {
     super("hostform:flatlogic:FlatlogicHost", name, {}, opts);
     const s = args.settings;
     const parent = { parent: this };
-    const host = new VmHost(`${name}-vm`, { connection: args.connection, flavor: args.flavor, appUser: s.appUser, node: s.node, privileges: args.privileges }, parent);
+    const host = new VmHost(`${name}-vm`, { connection: args.connection, flavor: args.flavor, appUser: s.appUser, node: s.node, privileges: args.privileges,
+      minimumMemory: flatlogicMinimumMemory(s.memory), hostName: name }, parent);
     const executor = `${host.home}/executor`;
     const workspace = `${executor}/workspace`;
     const pm2Bin = PM2_BIN;
@@ -48,7 +52,11 @@ export class FlatlogicHost extends pulumi.ComponentResource {
     bootResources(name, { host, pm2Bin, onstartDependsOn: host.ready }, this);
     const pm2 = new Pm2SystemdUnit(`${name}-pm2`, {
       host, version: s.pm2Version, apps, revision: `${s.ref}@${s.frontendRelease ?? "newest"}`, environment: secrets.sha256, dependsOn: [code.release],
+      // The June 2026 OOM: a cgroup bound on everything PM2 runs, and a kill inside it stops one process, not the unit (memory.ts).
+      memory: { max: s.memory.pm2MemoryMax, oomPolicy: "continue" },
     }, parent);
+    // The June 2026 VM had 3.8 GiB and a small disk: PM2's logs are rotated (seed-coverage H47).
+    logrotate(name, { host, file: "flatlogic-pm2", user: s.appUser, ...PM2_LOG_ROTATION, paths: pm2LogPaths(host.home) }, parent);
     const apache = new ApacheReverseProxy(`${name}-apache`, {
       host,
       vhost: { serverName: s.serverName, frontendPort: s.frontendPort, backendPort: s.backendPort, behindCloudflare: s.behindCloudflare },
@@ -64,8 +72,10 @@ export class FlatlogicHost extends pulumi.ComponentResource {
       connection: args.connection, checks, timeoutSeconds: s.healthTimeoutSeconds,
       secretValues: pulumi.output(args.backendEnv).apply((v) => Object.values(v)),
       pm2: { user: s.appUser, home: host.home, pm2Bin, nodeBinDir: host.nodeBinDir, apps: apps.map((a) => a.name) },
-      // Every deploy is checked: a change of what runs changes one of these, nothing else does.
-      generation: pulumi.all([code.workspace.appliedAt, code.release.appliedAt, pm2.ecosystem.appliedAt, pm2.apps.appliedAt]).apply((at) => at.join(" ")),
+      // Every deploy is checked: a change of what runs changes one of these, nothing else does. A
+      // changed pm2 unit (its memory bound) restarts PM2 and every app with it.
+      generation: pulumi.all([code.workspace.appliedAt, code.release.appliedAt, pm2.ecosystem.appliedAt, pm2.apps.appliedAt, ...(pm2.unit ? [pm2.unit.appliedAt] : [])])
+        .apply((at) => at.join(" ")),
     }, { ...parent, dependsOn: [pm2, apache] });
 
     if (s.cloudflare) {

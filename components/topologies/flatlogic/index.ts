@@ -1,5 +1,6 @@
 import type { Topology } from "../registry";
 import { FlatlogicHost } from "./host";
+import { flatlogicMinimumMemory } from "./memory";
 import { type FlatlogicSettings, flatlogicSettings } from "./settings";
 
 /** The Flatlogic VM (seeds/001), role `flatlogic`. */
@@ -9,6 +10,8 @@ export const flatlogic: Topology<FlatlogicSettings> = {
   secrets: [{ key: "flatlogicBackendEnv" }],
   settings: (value, _plain, p) => flatlogicSettings(value, p),
   appUser: (s) => s.appUser,
+  minimumMemory: (s) => flatlogicMinimumMemory(s.memory),
+  plugins: (s) => (s.cloudflare ? [{ name: "cloudflare", key: "hostform:flatlogic.cloudflare" }] : []),
   build(h, settings, secrets) {
     const host = new FlatlogicHost(h.name, { connection: h.connection, flavor: h.flavor, address: h.address, privileges: h.privileges, settings, backendEnv: secrets.flatlogicBackendEnv });
     return { resources: [host], outputs: { urls: host.urls } };

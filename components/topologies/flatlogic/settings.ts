@@ -6,6 +6,7 @@ import { NODE_DEFAULTS, type NodeRuntime, nodeSettings } from "../../blocks/base
 import { PM2_VERSION } from "../../blocks/pm2/pm2";
 import { checkKnownKeys, isDnsName, isPositiveInt, type Problems, settingsReader, show } from "../../blocks/validate";
 import { FFMPEG_GUARDRAIL_DEFAULTS, type FfmpegGuardrails } from "./apps";
+import { MEMORY_DEFAULTS, type MemorySettings, memorySettings } from "./memory";
 
 /** Every setting of the Flatlogic VM topology. */
 export interface FlatlogicSettings {
@@ -22,6 +23,8 @@ export interface FlatlogicSettings {
   readonly behindCloudflare: boolean;
   readonly extraApacheConfig?: string;
   readonly ffmpeg: FfmpegGuardrails;
+  /** The pm2 unit's memory bound and the VM size below which hostform warns (memory.ts). */
+  readonly memory: MemorySettings;
   readonly cloudflare?: { readonly zoneId: string; readonly recordName: string };
   readonly healthTimeoutSeconds: number;
   /** Where executor.js lives: the VM image's ~/executor by default; "workspace" takes it from the repository. */
@@ -46,6 +49,8 @@ export const DEFAULTS = {
   backendPort: 3000,
   /** The runbook's FFmpeg guardrails (timeouts) and hostform's circuit-breaker choice. */
   ffmpeg: FFMPEG_GUARDRAIL_DEFAULTS,
+  /** MemoryMax (and OOMPolicy=continue) of the pm2 unit, and the VM size below which up, hosts check and the doctor warn. */
+  memory: MEMORY_DEFAULTS,
   /** How long a deploy waits for the apps to answer. */
   healthTimeoutSeconds: 90,
   /** executor.js from the VM image's ~/executor. */
@@ -54,7 +59,7 @@ export const DEFAULTS = {
 
 /** Every key hostform:flatlogic has; any other is a typo. */
 const KEYS = ["serverName", "repo", "ref", "releasesKeep", "frontendRelease", "appUser", "node", "pm2Version", "frontendPort", "backendPort",
-  "behindCloudflare", "extraApacheConfig", "ffmpeg", "cloudflare", "healthTimeoutSeconds", "executorFrom"] as const;
+  "behindCloudflare", "extraApacheConfig", "ffmpeg", "memory", "cloudflare", "healthTimeoutSeconds", "executorFrom"] as const;
 
 /** hostform:flatlogic, every key defaulting to DEFAULTS; problems name the key and the fix. */
 export function flatlogicSettings(v: Record<string, unknown>, p: Problems): FlatlogicSettings {
@@ -87,6 +92,7 @@ export function flatlogicSettings(v: Record<string, unknown>, p: Problems): Flat
     behindCloudflare: bool("behindCloudflare", v.cloudflare !== undefined),
     ...(typeof extra === "string" ? { extraApacheConfig: extra } : {}),
     ffmpeg,
+    memory: memorySettings(v.memory, k("memory"), p),
     ...(cf ? { cloudflare: { zoneId: String(cf.zoneId), recordName: String(cf.recordName) } } : {}),
     healthTimeoutSeconds: int("healthTimeoutSeconds", DEFAULTS.healthTimeoutSeconds, 5, 1800),
     executorFrom: str("executorFrom", DEFAULTS.executorFrom, /^(image|workspace)$/, '"image" (~/executor/executor.js of the VM image) or "workspace" (executor/ in the repository)') as "image" | "workspace",

@@ -5,13 +5,13 @@ import { VmHost } from "../../blocks/base/vmhost";
 import { agentUnitName, agentUnits, envFreshCheck, envFreshRun, unitsActiveCheck } from "../../blocks/init/agents";
 import { logrotate } from "../../blocks/logrotate/logrotate";
 import { Pm2SystemdUnit } from "../../blocks/pm2/pm2";
-import { PM2_BIN } from "../../blocks/pm2/render";
+import { PM2_BIN, pm2UnitName } from "../../blocks/pm2/render";
 import { pm2Workers, workersCheck } from "../../blocks/pm2/workers";
 import { SecretsFile } from "../../blocks/secrets/secrets-file";
 import { File, Health, Step } from "../../host/resources";
 import type { Connection } from "../../host/ssh";
 import { metahumanCodeCheck, metahumanCodeRun } from "./code";
-import { AGENTS_ENV, homeClosedCheck, homeClosedRun, metahumanApps, renderStopScript, STOP_COMMAND, WEB_APP } from "./render";
+import { AGENTS_ENV, homeClosedCheck, homeClosedRun, metahumanApps, renderStartScript, renderStopScript, START_COMMAND, STOP_COMMAND, WEB_APP } from "./render";
 import type { MetahumanSettings } from "./settings";
 
 export interface MetahumanHostArgs {
@@ -73,6 +73,14 @@ export class MetahumanHost extends pulumi.ComponentResource {
     new File(`${name}-stop`, {
       connection, path: STOP_COMMAND, mode: "0755",
       content: renderStopScript({ user: s.appUser, home: host.home, pm2Bin, nodeBinDir: host.nodeBinDir, units }),
+    }, { ...parent, dependsOn: host.ready });
+    new File(`${name}-start`, {
+      connection, path: START_COMMAND, mode: "0755",
+      content: renderStartScript({
+        user: s.appUser, home: host.home, pm2Bin, nodeBinDir: host.nodeBinDir, ecosystemPath: pm2.ecosystemPath, pm2Unit: pm2UnitName(s.appUser),
+        units: s.agents.filter((a) => !a.optional).map((a) => agentUnitName("metahuman", a.name)),
+        optionalUnits: s.agents.filter((a) => a.optional).map((a) => agentUnitName("metahuman", a.name)), port: s.port,
+      }),
     }, { ...parent, dependsOn: host.ready });
     logrotate(name, {
       host, file: "metahuman-pm2", user: s.appUser, keep: s.logRotate.keep, period: s.logRotate.period,

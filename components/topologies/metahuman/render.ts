@@ -1,6 +1,7 @@
 /**
  * Pure renderers of the MetaHuman OS topology (seeds/002): its PM2 app as the plan's
- * ecosystem.config.js defines it, and the operator's stop command (the plan's bin/stop-pm2).
+ * ecosystem.config.js defines it, and the operator's stop and start commands (the plan's
+ * bin/stop-pm2 and bin/start-pm2).
  */
 import { pm2As } from "../../host/kinds/pm2";
 import { readPm2Pid } from "../../host/kinds/pm2-observe";
@@ -18,6 +19,8 @@ export const WEB_APP = "metahuman-web";
 export const AGENTS_ENV = "/etc/hostform/metahuman.env";
 /** Where the operator's stop command is installed. */
 export const STOP_COMMAND = "/usr/local/sbin/metahuman-stop";
+/** Where its counterpart, the start command, is installed. */
+export const START_COMMAND = "/usr/local/sbin/metahuman-start";
 
 /** The plan's `metahuman-web`, its relative paths resolved against the checkout. */
 export function metahumanApps(w: WebSettings, checkout: string, envFile?: string): Pm2App[] {
@@ -81,6 +84,56 @@ echo "Stopping MetaHuman OS..."
 fi
 ` + (a.units.length ? script`systemctl stop -- ${a.units} || { echo "stopping the agents failed" >&2; failed=1; }
 ` : "") + `if [ "$failed" = 0 ]; then echo "MetaHuman OS stopped (drift reports it; the next up or a reboot starts it again)"; fi
+exit "$failed"
+`;
+}
+
+export interface StartArgs {
+  readonly user: string;
+  readonly home: string;
+  readonly pm2Bin: string;
+  readonly nodeBinDir: string;
+  /** The ecosystem file hostform wrote: the web app starts from it, with the environment its env file holds. */
+  readonly ecosystemPath: string;
+  /** PM2's systemd unit: started when PM2's daemon does not run (it resurrects the saved list). */
+  readonly pm2Unit: string;
+  /** The required agents' units: one that does not start fails the command. */
+  readonly units: readonly string[];
+  /** The optional agents' units: started too, a failure is said and fails nothing (as in up). */
+  readonly optionalUnits: readonly string[];
+  /** The web app's port, for the closing line. */
+  readonly port: number;
+}
+
+/**
+ * metahuman-start: metahuman-stop's counterpart, the plan's bin/start-pm2 for a host hostform
+ * manages. As the plan does: the agents first (their units), then the web server under PM2: PM2's
+ * unit when its daemon does not run, and the web app from the ecosystem file with the
+ * environment its env file holds now, the list saved so a reboot brings the same back. Nothing is
+ * installed or built (start-pm2's `npm install -g pm2` and `pnpm build` are up's work): it starts
+ * what the last up deployed, and drift still compares that with the stack.
+ */
+export function renderStartScript(a: StartArgs): string {
+  const p = new Problems();
+  p.check(isUserName(a.user), `user ${show(a.user)} is not a user name`);
+  checkPaths(p, a, ["home", "pm2Bin", "nodeBinDir", "ecosystemPath"]);
+  for (const u of [a.pm2Unit, ...a.units, ...a.optionalUnits]) p.check(/^[A-Za-z0-9@_.:-]+\.service$/.test(u), `units: ${show(u)} is not a service name`);
+  p.check(Number.isInteger(a.port) && a.port >= 1 && a.port <= 65535, `port ${show(a.port)} is not a port`);
+  p.done("renderStartScript");
+  return script`#!/bin/bash
+# Written by hostform; changes made on the host are replaced on the next run.
+# Starts MetaHuman OS again after metahuman-stop (the plan's bin/start-pm2): what the last \`pulumi up\` deployed.
+set -u
+failed=0
+echo "Starting MetaHuman OS..."
+` + (a.units.length ? script`systemctl start -- ${a.units} || { echo ${`starting the agents failed: systemctl status ${a.units.join(" ")}`} >&2; failed=1; }
+` : "") + a.optionalUnits.map((u) => script`systemctl start -- ${u} || echo ${`optional agent ${u} did not start: journalctl -u ${u}`} >&2
+`).join("") + readPm2Pid(a, "pid") + `if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+  ` + script`systemctl start -- ${a.pm2Unit} || { echo ${`starting ${a.pm2Unit} failed: systemctl status ${a.pm2Unit}`} >&2; exit 1; }` + `
+fi
+` + pm2As(a, script`startOrReload ${a.ecosystemPath} --only ${WEB_APP} --update-env`) + ` >/dev/null || { echo "pm2 could not start ${WEB_APP}: pm2 logs ${WEB_APP}" >&2; exit 1; }
+` + pm2As(a, "save --force") + ` >/dev/null || { echo "pm2 save failed: a reboot may not bring ${WEB_APP} back" >&2; failed=1; }
+if [ "$failed" = 0 ]; then echo "MetaHuman OS started: http://localhost:${a.port}/ (pm2 status; metahuman-stop stops it)"; fi
 exit "$failed"
 `;
 }
