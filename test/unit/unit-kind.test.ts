@@ -1,5 +1,9 @@
-import { describe, expect, it } from "vitest";
-import { convergeUnitScript, parseUnit, unit } from "../../components/host/kinds/unit";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { convergeUnitScript, parseUnit, unit, UNIT_STATE_FN } from "../../components/host/kinds/unit";
 import { convergeServiceScript, parseService } from "../../components/host/kinds/service";
 import { parsePackages, packages } from "../../components/host/kinds/packages";
 
@@ -30,8 +34,50 @@ if [ ! -e "$f" ] || [ "$(sha256sum < "$f" | cut -c1-64)" != ae6c63cff33bcfa3b6a2
   changed=yes
 fi
 if ! systemctl is-enabled --quiet -- "$u"; then systemctl enable --quiet -- "$u"; fi
-if ! systemctl is-active --quiet -- "$u"; then systemctl reset-failed -- "$u" 2>/dev/null || :; systemctl start -- "$u"; elif [ "$changed" = yes ]; then systemctl restart -- "$u"; fi
+${UNIT_STATE_FN}if [ "$(unit_state)" != active ]; then systemctl reset-failed -- "$u" 2>/dev/null || :; systemctl start -- "$u"; elif [ "$changed" = yes ]; then systemctl restart -- "$u"; fi
 `);
+  });
+
+  describe("unit_state, run with a stand-in systemctl", () => {
+    // The stand-in answers from files: is-active from "state", NRestarts from "restarts" (each
+    // read after the first adds "bump" to it: systemd restarting the unit meanwhile) and
+    // ActiveEnterTimestampMonotonic from "entered", in microseconds like /proc/uptime * 10^6.
+    const dir = mkdtempSync(path.join(tmpdir(), "hf-unit-state-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(path.join(dir, "systemctl"), `#!/bin/bash
+d=${JSON.stringify(dir)}
+echo "$*" >> "$d/calls"
+case "$1 $2 $3" in
+  "is-active -- "*) cat "$d/state" ;;
+  "show -p NRestarts") n=$(cat "$d/restarts"); [ -e "$d/read" ] && n=$((n + $(cat "$d/bump"))); touch "$d/read"; echo "$n" ;;
+  "show -p ActiveEnterTimestampMonotonic") cat "$d/entered" ;;
+esac
+`);
+    chmodSync(path.join(dir, "systemctl"), 0o755);
+    const uptimeMicros = () => Math.round(Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]) * 1e6);
+    const state = (o: { state: string; restarts: number; bump?: number; enteredAgoMs: number }) => {
+      rmSync(path.join(dir, "read"), { force: true });
+      rmSync(path.join(dir, "calls"), { force: true });
+      writeFileSync(path.join(dir, "state"), `${o.state}\n`);
+      writeFileSync(path.join(dir, "restarts"), `${o.restarts}\n`);
+      writeFileSync(path.join(dir, "bump"), `${o.bump ?? 0}\n`);
+      writeFileSync(path.join(dir, "entered"), `${uptimeMicros() - o.enteredAgoMs * 1000}\n`);
+      const out = execFileSync("bash", ["-c", `set -euo pipefail\nu=x.service\n${UNIT_STATE_FN}unit_state`], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } }).toString();
+      const calls = readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n");
+      return { out: out.trim(), isActiveCalls: calls.filter((c) => c.startsWith("is-active")).length };
+    };
+
+    it("a unit that never restarted, or has been up for 2 s, is read once", () => {
+      expect(state({ state: "active", restarts: 0, enteredAgoMs: 10 })).toEqual({ out: "active", isActiveCalls: 1 });
+      expect(state({ state: "active", restarts: 7, enteredAgoMs: 5000 })).toEqual({ out: "active", isActiveCalls: 1 });
+      expect(state({ state: "activating", restarts: 7, enteredAgoMs: 10 })).toEqual({ out: "activating", isActiveCalls: 1 });
+    });
+
+    it("just restarted by systemd: looked at again; restarted once more meanwhile, it is crash-looping", () => {
+      expect(state({ state: "active", restarts: 3, bump: 1, enteredAgoMs: 10 })).toEqual({ out: "crash-looping", isActiveCalls: 2 });
+      expect(state({ state: "active", restarts: 3, bump: 0, enteredAgoMs: 10 })).toEqual({ out: "active", isActiveCalls: 2 });
+      expect(parseUnit("enabled=enabled\nactive=crash-looping\nsub=running\n").active).toBe(false);
+    });
   });
 
   it("reports each drifted property", () => {

@@ -29,13 +29,37 @@ export const unitPath = (name: string) => `/etc/systemd/system/${name}`;
 const sha256 = (t: string) => createHash("sha256").update(t, "utf8").digest("hex");
 
 /**
+ * A shell function printing the unit's state, where "active" means it stayed up. A crash-looping
+ * unit is "active" for the moment its start command runs before it exits again; one that systemd
+ * restarted on its own under 2 s ago is looked at again a second on, and if it restarted once more
+ * meanwhile it prints "crash-looping". A unit up for longer, or never restarted, is read at once.
+ * (Uptime runs on through a suspend and the monotonic clock does not: then the unit only looks
+ * older, and is read at once as before.)
+ */
+export const UNIT_STATE_FN = `unit_state() {
+  local s n t now _
+  s=$(systemctl is-active -- "$u" 2>/dev/null || :)
+  if [ "$s" != active ]; then echo "$s"; return; fi
+  n=$(systemctl show -p NRestarts --value -- "$u" 2>/dev/null || :)
+  t=$(systemctl show -p ActiveEnterTimestampMonotonic --value -- "$u" 2>/dev/null || :)
+  read -r now _ < /proc/uptime
+  now=$(( \${now%.*} * 1000000 + 10#\${now#*.} * 10000 ))
+  if [ "\${n:-0}" = 0 ] || [ $((now - \${t:-0})) -ge 2000000 ]; then echo active; return; fi
+  sleep 1
+  s=$(systemctl is-active -- "$u" 2>/dev/null || :)
+  if [ "$(systemctl show -p NRestarts --value -- "$u" 2>/dev/null || :)" != "$n" ]; then s=crash-looping; fi
+  echo "$s"
+}
+`;
+
+/**
  * is-enabled / is-active answer through their exit status as well as their output, so their
  * status is not an error here: the printed state is what we parse.
  */
 export function observeUnitScript(name: string): string {
   return strict(script`u=${name}; f=${unitPath(name)}
-echo "enabled=$(systemctl is-enabled -- "$u" 2>/dev/null || :)"
-echo "active=$(systemctl is-active -- "$u" 2>/dev/null || :)"
+` + UNIT_STATE_FN + script`echo "enabled=$(systemctl is-enabled -- "$u" 2>/dev/null || :)"
+echo "active=$(unit_state)"
 echo "sub=$(systemctl show -p SubState --value -- "$u" 2>/dev/null || :)"
 if [ -e "$f" ]; then echo "sha256=$(sha256sum < "$f" | cut -c1-64)"; echo "content=$(base64 -w0 < "$f")"; fi
 `);
@@ -101,8 +125,9 @@ if ! systemctl is-active --quiet -- "$u"; then systemctl reset-failed -- "$u" 2>
 elif [ "$changed" = yes ]; then systemctl restart -- "$u" || :; started=yes; fi
 ` + OPTIONAL_SETTLE
       : active
-      // reset-failed: a unit that hit its start limit refuses a plain start.
-      ? script`if ! systemctl is-active --quiet -- "$u"; then systemctl reset-failed -- "$u" 2>/dev/null || :; systemctl start -- "$u"; elif [ "$changed" = yes ]; then systemctl restart -- "$u"; fi\n`
+      // reset-failed: a unit that hit its start limit refuses a plain start. unit_state: a unit
+      // caught in the moment a crash-looping start command runs is started, not taken as up.
+      ? UNIT_STATE_FN + script`if [ "$(unit_state)" != active ]; then systemctl reset-failed -- "$u" 2>/dev/null || :; systemctl start -- "$u"; elif [ "$changed" = yes ]; then systemctl restart -- "$u"; fi\n`
       : script`if systemctl is-active --quiet -- "$u"; then systemctl stop -- "$u"; fi\n`));
 }
 
