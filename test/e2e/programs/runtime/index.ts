@@ -16,13 +16,14 @@ const web = "/srv/rt/web";
 new AptPackages("pkgs", { connection, packages: ["tree"], lockTimeoutSeconds: 5 });
 const rt = new Directory("rt", { connection, path: "/srv/rt", mode: "0755" });
 
-// Without /srv/rt/ok the unit exits at once and systemd restarts it every 2 s, over and over: a read
-// sees it waiting to restart (a crash that took a while would be read as active while it runs).
+// Without /srv/rt/ok the unit exits at once and systemd restarts it every 60 s, over and over: a read
+// sees it waiting to restart. The wait is long so that a read lands in it on a loaded machine too
+// (CI, three e2e files at a time: a start command that takes a while is read as active while it runs).
 const ok = new File("loop-ok", { connection, path: "/srv/rt/ok", content: "ok\n" }, { dependsOn: [rt] });
 new SystemdUnit("loop", {
   connection,
   name: "rt-loop.service",
-  content: "[Unit]\nDescription=runs while /srv/rt/ok exists\nStartLimitIntervalSec=0\n\n[Service]\nExecStart=/bin/sh -c 'test -f /srv/rt/ok || exit 1; exec sleep infinity'\nRestart=always\nRestartSec=2\n\n[Install]\nWantedBy=multi-user.target\n",
+  content: "[Unit]\nDescription=runs while /srv/rt/ok exists\nStartLimitIntervalSec=0\n\n[Service]\nExecStart=/bin/sh -c 'test -f /srv/rt/ok || exit 1; exec sleep infinity'\nRestart=always\nRestartSec=60\n\n[Install]\nWantedBy=multi-user.target\n",
 }, { dependsOn: [ok] });
 
 // Two cluster instances; instance 1 exits at start while /srv/rt/web/crash-1 exists.
