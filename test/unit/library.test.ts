@@ -2,6 +2,7 @@
  * The library's typed arguments (lib/settings.ts) are the stack config's validation, not a second
  * one: the same input as a stack file gives the same settings and, when bad, the same problems.
  */
+import { generateKeyPairSync } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import type { Connection } from "../../components/host/ssh";
@@ -102,7 +103,9 @@ describe("library arguments", () => {
   });
 
   it("keep a private key given as text secret", async () => {
-    const t = hostTarget({ name: "web-1", address: "198.18.0.10", hostKey: KEY, privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----" });
+    // Made at test time: no key-shaped text is committed.
+    const privateKey = generateKeyPairSync("ed25519").privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+    const t = hostTarget({ name: "web-1", address: "198.18.0.10", hostKey: KEY, privateKey });
     const connection = t.connection as pulumi.Output<Connection>;
     expect(await (connection as unknown as { isSecret: Promise<boolean> }).isSecret).toBe(true);
     const plain = hostTarget(HOST).connection;
