@@ -3,6 +3,7 @@
  * health URLs (on the host and from outside), Apache's error log, releases, the duel stack's
  * secrets file, database, display and GPU. Pure, like checks.ts.
  */
+import { parseRemoteDatabase } from "../../components/blocks/postgres/remote";
 import { parseHealth } from "../../components/host/kinds/health";
 import {
   type Listener, type Pm2App, type Proc, parseApacheErrors, parseClusters, parseGpu, parseListeners, parsePm2List, parseProcs,
@@ -19,7 +20,7 @@ export function appChecks(c: Ctx): CheckResult[] {
   const pm2 = parsePm2List(c.lines("pm2"));
   return [
     ...onstart(c), ...pm2Checks(c, pm2.daemon, pm2.apps), ...ports(c, pm2.apps), ...health(c), ...publicUrl(c),
-    ...apache(c), ...releases(c), ...secretsFile(c), ...postgres(c), ...display(c), ...gpu(c),
+    ...apache(c), ...releases(c), ...secretsFile(c), ...postgres(c), ...remoteDatabase(c), ...display(c), ...gpu(c),
   ];
 }
 
@@ -176,6 +177,14 @@ function postgres(c: Ctx): CheckResult[] {
   if (!f.installed || f.clusters.length === 0) return [result("postgres", "fail", [f.installed ? "no PostgreSQL cluster" : "PostgreSQL is not installed, but DATABASE_URL points at this host"], fix)];
   const down = f.clusters.filter((k) => k.status !== "online");
   return [result("postgres", down.length ? "fail" : "ok", f.clusters.map((k) => `cluster ${k.version}/${k.name} on :${k.port}: ${k.status}`), fix)];
+}
+
+/** Remote mode: the server DATABASE_URL names answers from the host (pg_isready, no password). */
+function remoteDatabase(c: Ctx): CheckResult[] {
+  const d = c.plan.remoteDatabase;
+  if (!d) return [];
+  const p = parseRemoteDatabase(c.lines("database"));
+  return [result("database", p.verdict === "accepting" ? "ok" : "fail", [p.message], remedy.remoteDatabase(c.plan))];
 }
 
 function display(c: Ctx): CheckResult[] {

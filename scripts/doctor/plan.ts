@@ -9,6 +9,7 @@ import { xSocket } from "../../components/blocks/xvfb/render";
 import type { HealthCheck } from "../../components/host/kinds/health";
 import type { Pm2Home } from "../../components/host/kinds/pm2";
 import { PM2_BIN } from "../../components/blocks/pm2/render";
+import type { RemoteDatabase } from "../../components/blocks/postgres/remote";
 import { duelAppUser, type DuelSettings } from "../../components/topologies/duel/settings";
 import type { FlatlogicSettings } from "../../components/topologies/flatlogic/settings";
 import { TOPOLOGIES } from "../../components/topologies/registry";
@@ -53,6 +54,8 @@ export interface HostPlan {
   /** Writable by the app user (`user`): read as that user, never by root. */
   readonly secretsFile?: { readonly path: string; readonly required: readonly string[]; readonly user: string };
   readonly postgres: boolean;
+  /** Remote database mode: the server DATABASE_URL names (no password), checked from the host. */
+  readonly remoteDatabase?: RemoteDatabase;
   readonly display?: { readonly display: string; readonly socket: string };
   readonly gpu: boolean;
   /** The memory the role asks for (the registry's minimumMemory): a host with less is a warning. */
@@ -134,6 +137,7 @@ function duel(h: HostConfig, s: DuelSettings): Partial<HostPlan> {
     // "Missing DATABASE_URL → Check /tmp/hyperscape-secrets.env" (seeds/000, Server Crashes on Startup).
     secretsFile: { path: s.secretsPath, required: ["DATABASE_URL", "ADMIN_CODE"], user: pm2.user },
     postgres: local,
+    ...(local ? {} : { remoteDatabase: { host: s.database.host, port: s.database.port, database: s.database.database, user: s.database.user } }),
     display: { display: s.display, socket: xSocket(s.display) },
     gpu: true,
   };

@@ -6,6 +6,7 @@
  */
 import { curlChecks } from "../../components/host/kinds/health";
 import { pm2As } from "../../components/host/kinds/pm2";
+import { remoteDatabaseScript } from "../../components/blocks/postgres/remote";
 import { script, sh } from "../../components/host/quote";
 import type { HostPlan } from "./plan";
 
@@ -131,6 +132,7 @@ else
 fi`));
   }
   if (plan.postgres) add("postgres", "if command -v pg_lsclusters >/dev/null; then pg_lsclusters -h; else echo pg_lsclusters=missing; fi");
+  if (plan.remoteDatabase) add("database", remoteDatabaseScript(plan.remoteDatabase));
   if (plan.display) add("display", script`if [ -S ${plan.display.socket} ]; then echo socket=yes; else echo socket=no; fi`);
   if (plan.gpu) {
     add("gpu", "if command -v nvidia-smi >/dev/null; then timeout 20 nvidia-smi --query-gpu=name,display_active,memory.used,memory.total --format=csv,noheader; else echo nvidia-smi=missing; fi");

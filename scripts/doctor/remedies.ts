@@ -4,8 +4,9 @@
  * runbook only says what to look at (disk, memory), the remedy is the conventional one and
  * `from` says "hostform".
  */
+import { REMOTE_DATABASE_REMEDY } from "../../components/blocks/postgres/remote";
 import type { Reason } from "../../components/host/reach";
-import { sh } from "../../components/host/quote";
+import { script, sh } from "../../components/host/quote";
 import type { Connection } from "../../components/host/ssh";
 import type { Cluster } from "./facts";
 import type { HostPlan } from "./plan";
@@ -193,6 +194,17 @@ export function postgres(p: HostPlan, clusters: readonly Cluster[] = []): Remedy
       + (clusters.length === 0 ? ` With no cluster, ${up(p)} installs PostgreSQL and creates one.` : ""),
     run: [...start, "pg_lsclusters", ...logs, ...(clusters.length === 0 ? [up(p)] : [])],
     from: "seeds/000, Database Mode Auto-Detection; Database Connection Errors",
+  };
+}
+
+/** The remote database does not answer from the host. */
+export function remoteDatabase(p: HostPlan): Remedy {
+  const d = p.remoteDatabase;
+  return {
+    say: `DATABASE_URL points at ${d ? `${d.host}:${d.port}` : "a remote server"}: until it answers from this host, the duel server crashes at start `
+      + `("timeout exceeded when trying to connect") and migrations fail. To fix it, ${REMOTE_DATABASE_REMEDY}; then run up (after correcting the secret, if it was wrong).`,
+    run: [...(d ? [script`pg_isready --host=${d.host} --port=${d.port} --dbname=${d.database} --timeout=5`] : []), up(p)],
+    from: "seeds/000, Database Connection Errors: Check database is accessible; Verify connection string",
   };
 }
 

@@ -1,7 +1,8 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectionOf, hostExec, ROOT, sandbox, summary, TestStack, until } from "./harness";
+import { connectionOf, hostExec, ROOT, run, sandbox, summary, TestStack, until } from "./harness";
+import { REMOTE_DATABASE_REMEDY } from "../../components/blocks/postgres/remote";
 import { upThroughDuel } from "./fight";
 import { liveEnv } from "./runtime";
 
@@ -219,5 +220,36 @@ describe("duel stack with a remote database", () => {
     expect(await hostExec(HOST, "dpkg -l postgresql 2>/dev/null | grep -c ^ii || :; grep -o '\"USE_LOCAL_POSTGRES\": *\"[a-z]*\"' /root/ecosystem.config.js")).toBe('0\n"USE_LOCAL_POSTGRES": "false"\n');
     expect(await hostExec(PG, `cd / && runuser -u postgres -- psql -tA duel -c "select count(*) from schema_migrations"`)).toBe("1\n");
     expect(JSON.parse(await hostExec(HOST, "curl -s localhost:5555/health")).ok).toBe(true);
+  });
+
+  // Issue 23 item 10 (H55): health (what up waits for, what drift reads) and the doctor check from the
+  // host that the remote database answers, and name it, with the remedy, when it does not.
+  it("drift and the doctor check the remote database: stopped, both name host:port and the remedy, never the password; started, clean", async () => {
+    const at = `PostgreSQL at ${pg.address}:5432 (database duel)`;
+    const database = async () => {
+      const args = ["run", "-s", "doctor", "--", "--stack", stack.name, "--config-file", stack.configFile, "--host", HOST, "--json"];
+      const r = await run("npm", args, { env: { PULUMI_BACKEND_URL: `file://${stack.backend}`, PULUMI_CONFIG_PASSPHRASE: stack.passphrase } });
+      expect(r.all).not.toContain(DB_PASSWORD);
+      const checks: { check: string; status: string; evidence: string[]; remedy?: { say: string; run: string[] } }[] = JSON.parse(r.stdout).hosts[0].checks;
+      return { code: r.code, ...checks.find((c) => c.check === "database")! };
+    };
+    const clean = await stack.drift();
+    expect(clean.code, clean.all).toBe(0);
+    expect(await database()).toMatchObject({ status: "ok", evidence: [`${at} accepts connections`] });
+
+    await hostExec(PG, "systemctl stop postgresql");
+    const drift = await stack.drift();
+    expect(drift.code, drift.all).not.toBe(0);
+    expect(drift.all).toContain(`database: no-response: ${at} did not answer (refused, unreachable, or silent for 5 s)`);
+    expect(drift.all).toContain("IP allowlist");
+    expect(drift.all).not.toContain(DB_PASSWORD);
+    const down = await database();
+    expect(down).toMatchObject({ code: 2, status: "fail", evidence: [`${at} did not answer (refused, unreachable, or silent for 5 s): ${REMOTE_DATABASE_REMEDY}`] });
+    expect(down.remedy?.run).toEqual([`pg_isready --host=${pg.address} --port=5432 --dbname=duel --timeout=5`, `npm run up -- --stack ${stack.name}`]);
+
+    await hostExec(PG, "systemctl start postgresql");
+    const again = await stack.drift();
+    expect(again.code, again.all).toBe(0);
+    expect((await database()).status).toBe("ok");
   });
 });

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { REMOTE_DATABASE_REMEDY, remoteDatabaseScript } from "../../components/blocks/postgres/remote";
 import { loadConfig, type RawConfig } from "../../infra/config";
 import { evaluate } from "../../scripts/doctor/checks";
 import { planHost } from "../../scripts/doctor/plan";
@@ -62,6 +63,26 @@ describe("doctor: the checks of each role", () => {
     const none = pg([]);
     expect(none.remedy?.run).toEqual(["pg_lsclusters", "npm run up -- --stack prod"]);
     expect(none.remedy?.say).toContain("With no cluster, npm run up -- --stack prod installs PostgreSQL and creates one.");
+  });
+
+  it("remote database mode: checks from the host that the server DATABASE_URL names answers, names host:port and the remedy, never the password", () => {
+    const remote = loadConfig(raw({
+      hosts: [host("rgpu", "duel", "container")], duel: { repo: "https://example.test/duel.git" },
+      duelSecrets: { DATABASE_URL: "postgresql://duel:pw-remote-SECRET@db.example.test:6543/arena", ADMIN_CODE: "admin-0123456789" },
+    }), "/p");
+    const plan = planHost(remote.hosts[0], remote, "prod");
+    expect(plan).toMatchObject({ postgres: false, ports: [{ port: 5555, app: "duel-arena" }], remoteDatabase: { host: "db.example.test", port: 6543, database: "arena", user: "duel" } });
+    expect(gpu.remoteDatabase).toBeUndefined();
+    expect(probeScript(plan, "n0nce")).toContain(`@@n0nce begin database'\n(\n${remoteDatabaseScript({ host: "db.example.test", port: 6543, database: "arena", user: "duel" }).trimEnd()}\n) 2>&1\n`);
+    expect(probeScript(plan, "n0nce")).not.toContain("pw-remote-SECRET");
+    const db = (lines: string[]) => evaluate(plan, { sections: sections({ database: lines }) }, ["pw-remote-SECRET"]).find((r) => r.check === "database")!;
+    expect(brief([db(["accepting: PostgreSQL at db.example.test:6543 (database arena) accepts connections"])])).toEqual([["ok", "database", "PostgreSQL at db.example.test:6543 (database arena) accepts connections"]]);
+    const down = db(["no-response: PostgreSQL at db.example.test:6543 (database arena) did not answer"]);
+    expect(brief([down])).toEqual([["fail", "database", "PostgreSQL at db.example.test:6543 (database arena) did not answer"]]);
+    expect(down.remedy?.run).toEqual(["pg_isready --host=db.example.test --port=6543 --dbname=arena --timeout=5", "npm run up -- --stack prod"]);
+    expect(down.remedy?.say).toBe("DATABASE_URL points at db.example.test:6543: until it answers from this host, the duel server crashes at start "
+      + `("timeout exceeded when trying to connect") and migrations fail. To fix it, ${REMOTE_DATABASE_REMEDY}; then run up (after correcting the secret, if it was wrong).`);
+    expect(brief([db(["bash: pg_isready: Permission denied"])])).toEqual([["fail", "database", "the database check printed no verdict: bash: pg_isready: Permission denied"]]);
   });
 
   it("writes scripts bash accepts, and the role-less one runs here with every section closed", () => {

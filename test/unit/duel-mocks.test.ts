@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { remoteDatabaseScript } from "../../components/blocks/postgres/remote";
 import { Problems } from "../../components/blocks/validate";
 import { DuelHost } from "../../components/topologies/duel/host";
 import { duelSettings } from "../../components/topologies/duel/settings";
@@ -14,11 +15,11 @@ const connection = { host: "198.18.0.20", port: 22, user: "root", hostKey: "ssh-
 const SECRETS = { DATABASE_URL: "postgresql://duel:pw@localhost:5432/duel", ADMIN_CODE: "a" };
 
 /** Builds host `name` (each test its own: late registrations of another build cannot mix in). */
-async function build(v: Record<string, unknown>, name = "duel", flavor: "systemd" | "container" = "container") {
+async function build(v: Record<string, unknown>, name = "duel", flavor: "systemd" | "container" = "container", secrets: Record<string, string> = SECRETS) {
   const p = new Problems();
-  const settings = duelSettings({ repo: "https://git.example/duel.git", ...v }, SECRETS, p);
+  const settings = duelSettings({ repo: "https://git.example/duel.git", ...v }, secrets, p);
   expect(p.list).toEqual([]);
-  new DuelHost(name, { connection, flavor, address: connection.host, settings, secrets: SECRETS, databasePassword: "pw" });
+  new DuelHost(name, { connection, flavor, address: connection.host, settings, secrets, databasePassword: "pw" });
   await new Promise((r) => setTimeout(r, 300));
   const mine = () => created.filter((c) => c.name.startsWith(`${name}-`));
   const by = (role: string) => mine().find((c) => c.name === `${name}-${role}`)!.inputs;
@@ -35,6 +36,14 @@ describe("DuelHost under mocks", () => {
     expect(String(by("pm2-ecosystem").content)).toContain('"STREAMING_DUEL_ENABLED": "true",');
     expect(by("postgresql-cluster").title).toBe("PostgreSQL 15/main running");
     expect(String(by("onstart").content)).toContain("pg_ctlcluster 15 main start");
+  });
+
+  it("health checks a remote database from the host (pg_isready, no password); a local one has no such check", async () => {
+    const remote = await build({}, "rdb", "container", { DATABASE_URL: "postgresql://duel:pw-remote-SECRET@db.example.test:6543/arena", ADMIN_CODE: "a" });
+    expect(remote.by("health").commands).toEqual([{ name: "database", command: remoteDatabaseScript({ host: "db.example.test", port: 6543, database: "arena", user: "duel" }) }]);
+    expect(JSON.stringify(remote.by("health").commands)).not.toContain("pw-remote-SECRET");
+    expect(remote.names).toContain("postgresql-client");
+    expect((await build({}, "ldb")).by("health").commands).toBeUndefined();
   });
 
   it("on a systemd host runs as the unprivileged user hyperscape it creates: PM2 unit, Xvfb unit, secrets file, checkout", async () => {

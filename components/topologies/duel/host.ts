@@ -8,6 +8,7 @@ import { ecosystemPathOf, Pm2SystemdUnit } from "../../blocks/pm2/pm2";
 import { PM2_BIN } from "../../blocks/pm2/render";
 import { bunCheck, bunInstall } from "../../blocks/base/bun";
 import { localPostgres, postgresClient } from "../../blocks/postgres/local";
+import { remoteDatabaseScript } from "../../blocks/postgres/remote";
 import { pgForFacts } from "../../blocks/postgres/version";
 import { SecretsFile } from "../../blocks/secrets/secrets-file";
 import { Health, Step } from "../../host/resources";
@@ -119,6 +120,8 @@ export class DuelHost extends pulumi.ComponentResource {
         { name: "server", url: `http://127.0.0.1:${s.serverPort}/health`, status: 200, app: "duel-arena" },
         { name: "streaming", url: `http://127.0.0.1:${s.serverPort}/streaming/state`, status: 200, app: "duel-arena" },
       ],
+      // A remote database answers from this host (seeds/000 "Check database is accessible"); a local one is the cluster's.
+      ...(local ? {} : { commands: [{ name: "database", command: remoteDatabaseScript(d) }] }),
       pm2: { user: s.appUser, home: host.home, pm2Bin, nodeBinDir: host.nodeBinDir, apps: apps.map((a) => a.name) },
       // A server that runs but does not answer restarts the way new code does, never hard during a duel.
       restarts: { [DUEL_APP]: hungRestartScript(restartArgs(codeArgs(s, host, workspace, pm2Bin, true))) },
