@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { loadConfig, type RawConfig } from "../../infra/config";
+import { UNIT_STATE_FN } from "../../components/host/kinds/unit";
 import { evaluate } from "../../scripts/doctor/checks";
 import { planHost } from "../../scripts/doctor/plan";
 import { probeScript } from "../../scripts/doctor/probe";
@@ -25,7 +26,7 @@ const plan = planOf({ instances: 2 });
 const NOW = 1781234567; // 2026-06-12T03:22:47Z
 const sections = (s: Record<string, string[]>) => Object.fromEntries(Object.entries(s).map(([k, lines]) => [k, { lines, rc: 0 }]));
 const ENV = [String(NOW), "+0000", "container=systemd-nspawn", "systemd=yes"];
-const UNIT = (u: string, state: string) => `unit metahuman-${u}.service ${state} `;
+const UNIT = (u: string, props: string, state = "active") => `unit metahuman-${u}.service state=${state} ${props} `;
 const RUNNING = "ActiveState=active LoadState=loaded NRestarts=0 Result=success SubState=running";
 const healthy: Record<string, string[]> = {
   env: ENV,
@@ -62,8 +63,8 @@ fi
 echo '@@N end metahuman-workers' "$?"
 echo '@@N begin metahuman-agents'
 (
-for u in metahuman-scheduler-service.service metahuman-audio-organizer.service metahuman-terminal-server.service metahuman-voice-server.service; do
-  printf 'unit %s %s\\n' "$u" "$(systemctl show --no-pager -p LoadState,ActiveState,SubState,Result,NRestarts -- "$u" | sort | tr '\\n' ' ')"
+${UNIT_STATE_FN}for u in metahuman-scheduler-service.service metahuman-audio-organizer.service metahuman-terminal-server.service metahuman-voice-server.service; do
+  printf 'unit %s state=%s %s\\n' "$u" "$(unit_state)" "$(systemctl show --no-pager -p LoadState,ActiveState,SubState,Result,NRestarts -- "$u" | sort | tr '\\n' ' ')"
   if ! systemctl is-active --quiet -- "$u" || [ "$(systemctl show -p NRestarts --value -- "$u")" != 0 ]; then
     journalctl -u "$u" -b -n 8 --no-pager -q -o short-iso | sed "s|^|log $u |"
   fi
@@ -161,13 +162,13 @@ describe("doctor on a MetaHuman OS host: the verdicts", () => {
   it("agents: a required one stopped or crash-looping fails, restarted warns, an optional one that fails warns; journal lines redacted", () => {
     const results = judge({
       "metahuman-agents": [
-        UNIT("scheduler-service", "ActiveState=inactive LoadState=loaded NRestarts=0 Result=success SubState=dead"),
+        UNIT("scheduler-service", "ActiveState=inactive LoadState=loaded NRestarts=0 Result=success SubState=dead", "inactive"),
         "log metahuman-scheduler-service.service 2026-06-12T03:20:00+0000 mh systemd[1]: Stopped metahuman-scheduler-service.service.",
-        UNIT("audio-organizer", "ActiveState=activating LoadState=loaded NRestarts=57 Result=exit-code SubState=auto-restart"),
+        UNIT("audio-organizer", "ActiveState=activating LoadState=loaded NRestarts=57 Result=exit-code SubState=auto-restart", "activating"),
         "log metahuman-audio-organizer.service 2026-06-12T03:22:40+0000 mh mh[901]: mh: audio-organizer is already running (lock held), MH_API_KEY=sk-live-0123456789",
         "log metahuman-audio-organizer.service 2026-06-12T03:22:40+0000 mh systemd[1]: metahuman-audio-organizer.service: Main process exited, code=exited, status=1/FAILURE",
         UNIT("terminal-server", "ActiveState=active LoadState=loaded NRestarts=2 Result=success SubState=running"),
-        UNIT("voice-server", "ActiveState=failed LoadState=loaded NRestarts=3 Result=exit-code SubState=failed"),
+        UNIT("voice-server", "ActiveState=failed LoadState=loaded NRestarts=3 Result=exit-code SubState=failed", "failed"),
       ],
     }, ["sk-live-0123456789"]);
     expect(brief(results.filter((r) => r.check.startsWith("agent ")))).toEqual([
@@ -187,13 +188,17 @@ describe("doctor on a MetaHuman OS host: the verdicts", () => {
       from: "seeds/002, Why Partial Integration?; bin/start-pm2 (clean up stale files, start background agents)",
     });
     expect(results.find((r) => r.check === "agent voice-server")!.remedy?.say).toMatch(/^An optional agent \(the plan's start-pm2 starts it with \|\| true\): the rest runs without it\. /);
-    const missing = judge({ "metahuman-agents": [UNIT("scheduler-service", "ActiveState=inactive LoadState=not-found NRestarts=0 Result=success SubState=dead")] });
+    const missing = judge({ "metahuman-agents": [UNIT("scheduler-service", "ActiveState=inactive LoadState=not-found NRestarts=0 Result=success SubState=dead", "inactive")] });
     expect(brief(missing.filter((r) => r.check.startsWith("agent ")))).toEqual([
       ["fail", "agent scheduler-service", "metahuman-scheduler-service.service: not installed (LoadState=not-found)"],
       ["fail", "agent audio-organizer", "systemctl did not answer for metahuman-audio-organizer.service"],
       ["fail", "agent terminal-server", "systemctl did not answer for metahuman-terminal-server.service"],
       ["fail", "agent voice-server", "systemctl did not answer for metahuman-voice-server.service"],
     ]);
+    // Caught in the moment a crash loop's start command runs: systemd says active, unit_state saw it restart again.
+    const caught = judge({ "metahuman-agents": [UNIT("scheduler-service", "ActiveState=active LoadState=loaded NRestarts=12 Result=success SubState=running", "crash-looping")] });
+    expect(brief(caught.slice(1, 2))).toEqual([["fail", "agent scheduler-service",
+      "metahuman-scheduler-service.service: active (running), last result success, restarted 12 times by systemd", "crash-looping: it restarted again within a second"]]);
     expect(missing.find((r) => r.check === "agent scheduler-service")!.remedy).toEqual({ say: "metahuman-scheduler-service.service is not installed: hostform writes and enables it.", run: ["npm run up -- --stack prod"], from: "hostform" });
   });
 

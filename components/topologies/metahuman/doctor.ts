@@ -10,6 +10,7 @@ import { PM2_BIN, pm2UnitName } from "../../blocks/pm2/render";
 import { curlChecks, parseHealth } from "../../host/kinds/health";
 import { pm2As } from "../../host/kinds/pm2";
 import { readPm2Pid } from "../../host/kinds/pm2-observe";
+import { UNIT_STATE_FN } from "../../host/kinds/unit";
 import { script } from "../../host/quote";
 import { type DoctorCheck, doctorCheck, type DoctorHost, type DoctorPlan, type DoctorRead, type DoctorStatus } from "../doctor";
 import * as remedy from "./doctor-remedies";
@@ -41,8 +42,9 @@ export function metahumanDoctor(s: MetahumanSettings, host: DoctorHost): DoctorP
 else
   echo daemon=down
 fi` },
-    ...(units.length ? [{ name: "agents", body: script`for u in ${units.map((a) => a.unit)}; do
-  printf 'unit %s %s\\n' "$u" "$(systemctl show --no-pager -p LoadState,ActiveState,SubState,Result,NRestarts -- "$u" | sort | tr '\\n' ' ')"
+    // unit_state: an agent caught in the moment a crash loop's start command runs is not taken as up.
+    ...(units.length ? [{ name: "agents", body: UNIT_STATE_FN + script`for u in ${units.map((a) => a.unit)}; do
+  printf 'unit %s state=%s %s\\n' "$u" "$(unit_state)" "$(systemctl show --no-pager -p LoadState,ActiveState,SubState,Result,NRestarts -- "$u" | sort | tr '\\n' ' ')"
   if ! systemctl is-active --quiet -- "$u" || [ "$(systemctl show -p NRestarts --value -- "$u")" != 0 ]; then
     journalctl -u "$u" -b -n 8 --no-pager -q -o short-iso | sed "s|^|log $u |"
   fi
@@ -98,7 +100,7 @@ function workers(read: DoctorRead, s: MetahumanSettings, r: remedy.RemedyHost): 
   return doctorCheck(name, status, evidence, remedy.workers(r, notOnline.map((w) => w.id), want));
 }
 
-/** `unit <name> ActiveState=… LoadState=… NRestarts=… Result=… SubState=…` and its `log <name> …` lines. */
+/** `unit <name> state=… ActiveState=… LoadState=… NRestarts=… Result=… SubState=…` and its `log <name> …` lines. */
 function agent(read: DoctorRead, unit: string, optional: boolean, r: remedy.RemedyHost): DoctorCheck {
   const name = `agent ${unit.replace(/^metahuman-|\.service$/g, "")}`;
   const lines = read.lines("agents");
@@ -111,10 +113,13 @@ function agent(read: DoctorRead, unit: string, optional: boolean, r: remedy.Reme
   const restarts = Number(prop("NRestarts")) || 0;
   const state = `${unit}${kind}: ${prop("ActiveState")} (${prop("SubState")}), last result ${prop("Result")}`;
   const restarted = restarts > 0 ? `, restarted ${restarts} time${restarts === 1 ? "" : "s"} by systemd` : "";
-  if (prop("ActiveState") === "active" && restarts === 0) return doctorCheck(name, "ok", [`${unit}${kind}: active (${prop("SubState")})`]);
-  // Between two starts of a crash loop systemd shows activating (auto-restart): that is not running.
-  const looping = prop("SubState") === "auto-restart" ? ["crash-looping: systemd is waiting to start it again"] : [];
-  const status: DoctorStatus = prop("ActiveState") === "active" || optional ? "warn" : "fail";
+  // state: unit_state's verdict; "active" only when it stayed up (a crash loop's start is not).
+  const up = prop("state") === "active";
+  if (up && restarts === 0) return doctorCheck(name, "ok", [`${unit}${kind}: active (${prop("SubState")})`]);
+  // Between two starts of a crash loop systemd shows activating (auto-restart): that is not running either.
+  const looping = prop("state") === "crash-looping" ? ["crash-looping: it restarted again within a second"]
+    : prop("SubState") === "auto-restart" ? ["crash-looping: systemd is waiting to start it again"] : [];
+  const status: DoctorStatus = up || optional ? "warn" : "fail";
   return doctorCheck(name, status, [state + restarted, ...looping, ...log], remedy.agent(r, unit, optional, true));
 }
 
