@@ -7,6 +7,7 @@ import type { MinimumMemory } from "../blocks/base/memory";
 import type { AppUserPolicy } from "../blocks/base/privileges";
 import type { Problems } from "../blocks/validate";
 import type { Connection } from "../host/ssh";
+import type { DoctorHost, DoctorPlan } from "./doctor";
 import { duel } from "./duel";
 import { flatlogic } from "./flatlogic";
 import { metahuman } from "./metahuman";
@@ -43,6 +44,8 @@ export interface Topology<S = unknown> {
   appUser(settings: S, flavor: Flavor): string;
   /** The memory its hosts should have: below it, hosts check and the doctor warn (up warns from the host's facts). */
   minimumMemory?(settings: S): MinimumMemory | undefined;
+  /** What `npm run doctor` checks on its hosts beyond disk, memory and OOM kills (its `doctor.ts`). */
+  doctor?(settings: S, host: DoctorHost): DoctorPlan;
   /** Pulumi resource plugins (beyond hostform's own) these settings need, with the settings key that needs each. */
   plugins?(settings: S): readonly { readonly name: string; readonly key: string }[];
   /** Settings from the stack's object (defaults filled in); `plain` holds detect secrets' values. */

@@ -15,9 +15,17 @@ import { byPercent, type CheckResult, type Ctx, type Observed, percent, result, 
 export function evaluate(plan: HostPlan, obs: Observed, known: readonly string[]): CheckResult[] {
   const lines = (name: string) => obs.sections[name]?.lines ?? [];
   const ctx: Ctx = { plan, obs, env: parseEnv(lines("env")), lines, logs: (ls) => ls.map((l) => redact(l, known)) };
-  const results = [...disk(ctx), memory(ctx), oom(ctx), ...units(ctx), ...appChecks(ctx)];
+  const results = [...disk(ctx), memory(ctx), oom(ctx), ...units(ctx), ...appChecks(ctx), ...topologyChecks(ctx)];
   // Everything the doctor prints passes here: no value of the stack's secrets leaves it.
   return results.map((r) => ({ ...r, evidence: r.evidence.map((e) => maskKnown(e, known)) }));
+}
+
+/** The topology's own checks (the registry's `doctor`), judging its sections. */
+function topologyChecks(c: Ctx): CheckResult[] {
+  const t = c.plan.topology;
+  if (!t) return [];
+  const name = (s: string) => `${c.plan.role}-${s}`;
+  return t.judge({ lines: (s) => c.lines(name(s)), rc: (s) => c.obs.sections[name(s)]?.rc, now: c.env.now, logs: c.logs });
 }
 
 function disk(c: Ctx): CheckResult[] {

@@ -1,7 +1,9 @@
 /**
  * What the doctor checks on each host, per role: the runbooks' health checks (seeds/001 for the
  * Flatlogic VM, seeds/000 and 003 for the duel stack) applied to the stack's settings. Pure: the
- * plan says what to read and what to expect; probe.ts reads it, checks.ts judges it.
+ * plan says what to read and what to expect; probe.ts reads it, checks.ts judges it. A topology
+ * that has its own doctor (the registry's `doctor`, e.g. components/topologies/metahuman/doctor.ts)
+ * brings its sections and judge in `topology`; Flatlogic's and duel's checks are still planned here.
  */
 import type { MinimumMemory } from "../../components/blocks/base/memory";
 import { nodeBinDir } from "../../components/blocks/base/node";
@@ -11,6 +13,7 @@ import type { Pm2Home } from "../../components/host/kinds/pm2";
 import { PM2_BIN } from "../../components/blocks/pm2/render";
 import type { RemoteDatabase } from "../../components/blocks/postgres/remote";
 import { duelAppUser, type DuelSettings } from "../../components/topologies/duel/settings";
+import type { DoctorPlan } from "../../components/topologies/doctor";
 import type { FlatlogicSettings } from "../../components/topologies/flatlogic/settings";
 import { TOPOLOGIES } from "../../components/topologies/registry";
 import type { HostConfig, StackConfig } from "../../infra/config";
@@ -60,6 +63,8 @@ export interface HostPlan {
   readonly gpu: boolean;
   /** The memory the role asks for (the registry's minimumMemory): a host with less is a warning. */
   readonly minimumMemory?: MinimumMemory;
+  /** The topology's own checks (the registry's `doctor`): its probe sections and their judge. */
+  readonly topology?: DoctorPlan;
 }
 
 /** As VmHost places the app user's home. */
@@ -69,10 +74,11 @@ export function planHost(h: HostConfig, config: StackConfig, stack: string): Hos
   // Settings come validated, defaults filled in, from the topology's own settings (infra/config.ts).
   const settings = config.roles[h.role]?.settings;
   const minimumMemory = settings === undefined ? undefined : TOPOLOGIES[h.role]?.minimumMemory?.(settings);
+  const topology = settings === undefined ? undefined : TOPOLOGIES[h.role]?.doctor?.(settings, { name: h.name, flavor: h.flavor, stack });
   const base: HostPlan = {
     host: h.name, role: h.role, flavor: h.flavor, address: h.connection.host, stack,
-    paths: ["/", "/tmp", "/var/log"], units: [], onstart: false, ports: [], health: [], postgres: false, gpu: false,
-    ...(minimumMemory ? { minimumMemory } : {}),
+    paths: ["/", "/tmp", "/var/log", ...(topology?.paths ?? [])], units: [], onstart: false, ports: [], health: [], postgres: false, gpu: false,
+    ...(minimumMemory ? { minimumMemory } : {}), ...(topology ? { topology } : {}),
   };
   if (h.role === "flatlogic" && settings) return { ...base, ...flatlogic(h, settings as FlatlogicSettings) };
   if (h.role === "duel" && settings) return { ...base, ...duel(h, settings as DuelSettings) };

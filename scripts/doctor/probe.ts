@@ -134,6 +134,8 @@ fi`));
   if (plan.postgres) add("postgres", "if command -v pg_lsclusters >/dev/null; then pg_lsclusters -h; else echo pg_lsclusters=missing; fi");
   if (plan.remoteDatabase) add("database", remoteDatabaseScript(plan.remoteDatabase));
   if (plan.display) add("display", script`if [ -S ${plan.display.socket} ]; then echo socket=yes; else echo socket=no; fi`);
+  // The topology's own sections (its doctor.ts), named after the role so none shadows one above.
+  for (const s of plan.topology?.sections ?? []) add(`${plan.role}-${s.name}`, s.user === undefined ? s.body : asOwner(s.user, s.body));
   if (plan.gpu) {
     add("gpu", "if command -v nvidia-smi >/dev/null; then timeout 20 nvidia-smi --query-gpu=name,display_active,memory.used,memory.total --format=csv,noheader; else echo nvidia-smi=missing; fi");
   }

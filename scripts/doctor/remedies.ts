@@ -8,17 +8,12 @@ import { REMOTE_DATABASE_REMEDY } from "../../components/blocks/postgres/remote"
 import type { Reason } from "../../components/host/reach";
 import { script, sh } from "../../components/host/quote";
 import type { Connection } from "../../components/host/ssh";
+import type { DoctorRemedy } from "../../components/topologies/doctor";
 import type { Cluster } from "./facts";
 import type { HostPlan } from "./plan";
 
-export interface Remedy {
-  /** What it means and what to do, in one or two sentences. */
-  readonly say: string;
-  /** Commands to run on the host (or where the doctor runs, for `npm run …`). */
-  readonly run: readonly string[];
-  /** Where the advice comes from. */
-  readonly from: string;
-}
+/** say (what it means, what to do), run (the commands), from (where the advice comes from). */
+export type Remedy = DoctorRemedy;
 
 const FLATLOGIC_503 = "seeds/001, Recovering From Apache 503 Service Unavailable";
 const DUEL_CRASH = "seeds/000, Troubleshooting: Server Crashes on Startup";

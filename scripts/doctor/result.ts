@@ -1,18 +1,12 @@
 /** The shape of the doctor's results and the helpers every check uses. Pure. */
+import { type DoctorCheck, doctorCheck, type DoctorStatus } from "../../components/topologies/doctor";
 import type { Env } from "./facts";
 import type { HostPlan } from "./plan";
 import type { Section } from "./probe";
-import type { Remedy } from "./remedies";
 
-export type Status = "ok" | "warn" | "fail";
-
-export interface CheckResult {
-  /** Stable name: "disk /", "pm2 backend-dev", "health frontend", … */
-  readonly check: string;
-  readonly status: Status;
-  readonly evidence: readonly string[];
-  readonly remedy?: Remedy;
-}
+/** Defined where topologies' own checks (their doctor.ts) can use them. */
+export type Status = DoctorStatus;
+export type CheckResult = DoctorCheck;
 
 /** What the doctor saw: the probe's sections, and the public URL fetched from where it runs. */
 export interface Observed {
@@ -38,9 +32,7 @@ export interface Ctx {
   readonly logs: (lines: readonly string[]) => string[];
 }
 
-export function result(check: string, status: Status, evidence: readonly string[], fix?: Remedy): CheckResult {
-  return { check, status, evidence, ...(status !== "ok" && fix ? { remedy: fix } : {}) };
-}
+export const result = doctorCheck;
 
 export function size(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];

@@ -11,7 +11,7 @@ import { SecretsFile } from "../../blocks/secrets/secrets-file";
 import { File, Health, Step } from "../../host/resources";
 import type { Connection } from "../../host/ssh";
 import { metahumanCodeCheck, metahumanCodeRun } from "./code";
-import { AGENTS_ENV, homeClosedCheck, homeClosedRun, metahumanApps, renderStartScript, renderStopScript, START_COMMAND, STOP_COMMAND, WEB_APP } from "./render";
+import { AGENTS_ENV, homeClosedCheck, homeClosedRun, LOGROTATE_FILE, metahumanApps, renderStartScript, renderStopScript, START_COMMAND, STOP_COMMAND, WEB_APP } from "./render";
 import type { MetahumanSettings } from "./settings";
 
 export interface MetahumanHostArgs {
@@ -83,7 +83,7 @@ export class MetahumanHost extends pulumi.ComponentResource {
       }),
     }, { ...parent, dependsOn: host.ready });
     logrotate(name, {
-      host, file: "metahuman-pm2", user: s.appUser, keep: s.logRotate.keep, period: s.logRotate.period,
+      host, file: LOGROTATE_FILE, user: s.appUser, keep: s.logRotate.keep, period: s.logRotate.period,
       ...(s.logRotate.maxSize ? { maxSize: s.logRotate.maxSize } : {}),
       paths: [`${host.home}/.pm2/pm2.log`, `${host.home}/.pm2/logs/*.log`, `${s.checkout}/${s.logDir}/*.log`],
     }, parent);

@@ -21,6 +21,9 @@ export const AGENTS_ENV = "/etc/hostform/metahuman.env";
 export const STOP_COMMAND = "/usr/local/sbin/metahuman-stop";
 /** Where its counterpart, the start command, is installed. */
 export const START_COMMAND = "/usr/local/sbin/metahuman-start";
+/** The rotation of PM2's logs (components/blocks/logrotate/): /etc/logrotate.d/<LOGROTATE_FILE>. */
+export const LOGROTATE_FILE = "metahuman-pm2";
+export const LOGROTATE_CONFIG = `/etc/logrotate.d/${LOGROTATE_FILE}`;
 
 /** The plan's `metahuman-web`, its relative paths resolved against the checkout. */
 export function metahumanApps(w: WebSettings, checkout: string, envFile?: string): Pm2App[] {
