@@ -3,7 +3,7 @@
  * a per-host summary. Built from the same Report as the pull request comment (preview-model.ts), so
  * the text, Markdown and JSON formats say the same thing. Pure.
  */
-import { describeUnreachable } from "../components/host/reach";
+import { allUnreached, describeUnreachable } from "../components/host/reach";
 import type { Report } from "./preview-model";
 import { describe } from "./preview-render";
 
@@ -66,7 +66,7 @@ export function formatText(r: Report): string {
   out.push(formatDrift(driftsOf(r), unreachable.length > 0));
   if (unreachable.length) {
     const n = unreachable.length;
-    out.push(`hostform: ${n} host${n === 1 ? "" : "s"} could not be reached, so ${n === 1 ? "its" : "their"} drift is unknown (exit ${EXIT.unreachable}):`);
+    out.push(`hostform: ${n} host${n === 1 ? "" : "s"} could not be ${allUnreached(unreachable) ? "reached" : "checked"}, so ${n === 1 ? "its" : "their"} drift is unknown (exit ${EXIT.unreachable}):`);
     for (const u of unreachable) out.push(`  ${describeUnreachable(u)}`);
   }
   return out.join("\n");

@@ -13,9 +13,9 @@ export function hostsOf(digest: PreviewDigest): string[] {
 
 /** One line per host that was read: what differs on it, or that it could not be reached. */
 export function hostsDone(r: Report, hosts: readonly string[]): string[] {
-  const unreachable = new Set((r.unreachable ?? []).map((u) => u.address.replace(/^.*@/, "").replace(/:\d+$/, "")));
+  const unreachable = new Map((r.unreachable ?? []).map((u) => [u.address.replace(/^.*@/, "").replace(/:\d+$/, ""), u.reason]));
   return hosts.map((h) => {
-    if (unreachable.has(h)) return `${h}: could not be reached`;
+    if (unreachable.has(h)) return `${h}: ${unreachable.get(h) === "sudo" ? "sudo refused, not read" : "could not be reached"}`;
     const n = r.changes.filter((c) => c.host === h).length;
     return `${h}: done, ${n === 0 ? "nothing differs" : `${n} resource${n === 1 ? "" : "s"} differ${n === 1 ? "s" : ""}`}`;
   });

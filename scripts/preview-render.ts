@@ -3,7 +3,8 @@
  * resource's changes, intentional and corrective in their own sections. File contents appear as
  * unified diffs; a secret only as "changed". Pure; pinned by exact-text tests on recorded output.
  */
-import { hostLabel, REASONS, type Unreachable } from "../components/host/reach";
+import { allUnreached, hostLabel, REASONS, type Unreachable } from "../components/host/reach";
+import { loginOf } from "../components/host/sudo";
 import { type Change, type PropChange, type Report, SECRET, UNKNOWN } from "./preview-model";
 import { unifiedDiff } from "./unified-diff";
 
@@ -151,16 +152,23 @@ function summary(r: Report, mode: Mode): string {
   return `${lead}: ${intentional} intentional, ${corrective} corrective (\`npm run up -- --stack ${r.stack}\` applies them).`;
 }
 
+function reasonCell(u: Unreachable): string {
+  if (u.reason === "other") return `${REASONS.other}: ${cell(u.detail)}`;
+  const user = loginOf(u.address);
+  if (u.reason === "sudo") return `${REASONS.sudo} for ${cell(user)}: ${cell(u.detail)}; give ${cell(user)} a NOPASSWD sudoers rule, or log in as root`;
+  return REASONS[u.reason];
+}
+
 /** Hosts that were not read: their state is unknown, so neither "no drift" nor a diff speaks for them. */
 function unreachableSection(list: readonly Unreachable[]): string[] {
   if (!list.length) return [];
   const n = list.length;
   return [
-    `**Not checked: ${n} host${n === 1 ? "" : "s"} could not be reached**, so ${n === 1 ? "its" : "their"} state is unknown:`,
+    `**Not checked: ${n} host${n === 1 ? "" : "s"} could not be ${allUnreached(list) ? "reached" : "checked"}**, so ${n === 1 ? "its" : "their"} state is unknown:`,
     "",
     "| host | reason |",
     "|---|---|",
-    ...list.map((u) => `| ${cell(hostLabel(u))} | ${u.reason === "other" ? `${REASONS.other}: ${cell(u.detail)}` : REASONS[u.reason]} |`),
+    ...list.map((u) => `| ${cell(hostLabel(u))} | ${reasonCell(u)} |`),
     "",
   ];
 }

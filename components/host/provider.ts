@@ -11,7 +11,7 @@ import type { BaseInputs, Kind } from "./kinds/kind";
 import { kinds, type KindName } from "./kinds";
 import { isHashKey, newHashKey } from "./keyed";
 import { claimScript, narrowed, othersScript, parseOthers, releaseScript, thingsOf } from "./owners";
-import { keepsStateWhenUnreachable } from "./reach";
+import { HostUnreachable, keepsStateWhenUnreachable } from "./reach";
 import { envFileValues, redactError, remember } from "./redact";
 
 // From the provider's first call on, not only once it opens a connection: a provider left by a
@@ -72,12 +72,16 @@ function outputs(kind: Kind<Props, unknown>, inputs: Props, observed: unknown): 
   return plain({ ...kept, observed, hostformSchema: SCHEMA }) as Outs;
 }
 
-/** Every error leaves the provider masked: messages carry remote stderr and app logs. */
+/**
+ * Every error leaves the provider masked: messages carry remote stderr and app logs. A host's own
+ * failures (key refused, unreachable, sudo refused) carry neither, and are kept as they are: their
+ * advice is not masked (a sudoers rule reads as a credential), nor their one-line log copy lost.
+ */
 async function masked<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    throw e instanceof HostKeyRefused ? e : redactError(e);
+    throw e instanceof HostKeyRefused || e instanceof HostUnreachable ? e : redactError(e);
   }
 }
 

@@ -7,8 +7,12 @@
  * unreachable host is written there (one JSON line), and a refresh of its resources keeps the last
  * known state instead of failing the whole run, so the other hosts are still read and converged.
  * The wrapper then lists the hosts it could not reach and exits with its own code.
+ *
+ * A host whose sudo refuses the login (sudo.ts) is the same kind of fact, with reason "sudo": it is
+ * reached, but nothing can be done on it, so it is listed, kept and skipped the same way.
  */
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { loginOf, sudoFix, sudoRefusedMessage } from "./sudo";
 
 /**
  * Seconds each connection attempt may take (TCP, SSH handshake, login). Default 5: with the one
@@ -21,7 +25,8 @@ export const RETRY_PAUSE_MS = 1000;
 /** A file the wrappers read: one JSON line per unreachable host. */
 export const REPORT_ENV = "HOSTFORM_UNREACHABLE_REPORT";
 
-export type Reason = "timeout" | "refused" | "other";
+/** Why: not answering, refusing the connection, another network error, or sudo refusing the login. */
+export type Reason = "timeout" | "refused" | "other" | "sudo";
 
 export interface Unreachable {
   /** The host's name in the stack, when the connection carries it. */
@@ -29,7 +34,7 @@ export interface Unreachable {
   /** user@address:port */
   readonly address: string;
   readonly reason: Reason;
-  /** The last low-level error, e.g. "connect ECONNREFUSED 10.0.0.2:22". */
+  /** The last low-level error, e.g. "connect ECONNREFUSED 10.0.0.2:22", or what sudo said. */
   readonly detail: string;
 }
 
@@ -64,6 +69,8 @@ export function unreachableMessage(u: Unreachable, timeoutSeconds: number): stri
     case "refused":
       return `host ${hostLabel(u)} refused the SSH connection: the machine answers but nothing listens on port ${port} (sshd stopped, or another port). ${rest} `
         + `Start sshd on the host or fix the port in the stack.`;
+    case "sudo":
+      return sudoRefusedMessage(hostLabel(u), loginOf(u.address), u.detail);
     default:
       return `host ${hostLabel(u)} is unreachable: ${u.detail}. ${rest} Check the address and the network.`;
   }
@@ -71,6 +78,7 @@ export function unreachableMessage(u: Unreachable, timeoutSeconds: number): stri
 
 /** What every later resource of the host fails with: one line, the full message was given once. */
 export function skippedMessage(u: Unreachable): string {
+  if (u.reason === "sudo") return `host ${hostLabel(u)}: sudo refused for ${loginOf(u.address)} in this run (${u.detail}): skipped`;
   return `host ${hostLabel(u)} is unreachable in this run (${REASONS[u.reason]}): skipped`;
 }
 
@@ -78,6 +86,12 @@ export class HostUnreachable extends Error {
   constructor(readonly facts: Unreachable, message: string) {
     super(message);
     this.name = "HostUnreachable";
+    // The dynamic provider logs `${e}: ${e.stack}` of a failed read or delete: one line, no trace.
+    this.stack = "";
+  }
+
+  override toString(): string {
+    return skippedMessage(this.facts);
   }
 
   static first(facts: Unreachable, timeoutSeconds: number): HostUnreachable {
@@ -149,9 +163,14 @@ export const REASONS: Record<Reason, string> = {
   timeout: "no SSH answer (timed out)",
   refused: "connection refused (sshd not listening)",
   other: "unreachable",
+  sudo: "sudo refused",
 };
+
+/** Whether every host of the list is one that was not reached (none that sudo refused): the reports say "reached" then. */
+export const allUnreached = (list: readonly Unreachable[]): boolean => list.every((u) => u.reason !== "sudo");
 
 /** One line per host, for the text report and the end of `up`. */
 export function describeUnreachable(u: Unreachable): string {
+  if (u.reason === "sudo") return `${hostLabel(u)}: sudo refused for ${loginOf(u.address)} (${u.detail}): ${sudoFix(loginOf(u.address))}`;
   return `${hostLabel(u)}: ${REASONS[u.reason]}${u.reason === "other" ? `: ${u.detail}` : ""}`;
 }

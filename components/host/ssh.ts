@@ -5,6 +5,7 @@ import { watchEngine } from "./engine";
 import { fingerprint, fingerprintOf, isPinned, parseHostKey } from "./hostkey";
 import { connectTimeoutSeconds, HostUnreachable, knownUnreachable, markUnreachable, reasonOf, RETRY_PAUSE_MS } from "./reach";
 import { sh } from "./quote";
+import { sudoRefusal } from "./sudo";
 
 /** How to reach one host. The host key is always pinned; there is no trust on first use. */
 export interface Connection {
@@ -219,6 +220,18 @@ export function remoteCommand(text: string, timeoutSeconds: number, sudo: boolea
   return `${sudo ? "sudo -n " : ""}bash -c ${sh(RUNNER, true)} hostform ${sh(text, true)} ${Math.ceil(timeoutSeconds)}`;
 }
 
+/**
+ * The result of a script run through sudo, or, when sudo refused it, the host's failure: in full
+ * for the first script of the run that meets it, in one line for the others (reach.ts).
+ */
+export function sudoChecked(at: string, name: string | undefined, r: ExecResult): ExecResult {
+  const said = sudoRefusal(r);
+  if (said === undefined) return r;
+  const known = knownUnreachable(at);
+  if (known) throw known.again();
+  throw markUnreachable(HostUnreachable.first({ ...(name ? { name } : {}), address: at, reason: "sudo", detail: said }, 0));
+}
+
 class ConnectionLost extends Error {}
 
 function wrap(c: Connection, first: NodeSSH): Session & { dispose(): void } {
@@ -289,7 +302,7 @@ function wrap(c: Connection, first: NodeSSH): Session & { dispose(): void } {
       clearTimeout(timer);
     }
   };
-  const exec = async (text: string, stdin?: string, opts?: ExecOptions): Promise<ExecResult> => {
+  const attempt = async (text: string, stdin?: string, opts?: ExecOptions): Promise<ExecResult> => {
     await acquire();
     try {
       const timeoutSeconds = opts?.timeoutSeconds ?? CHANGE_TIMEOUT_SECONDS;
@@ -304,6 +317,13 @@ function wrap(c: Connection, first: NodeSSH): Session & { dispose(): void } {
       release();
     }
   };
+  /** Under sudo, a refusal is the host's (sudo.ts): said in full once, then one line for every later script. */
+  const exec = async (text: string, stdin?: string, opts?: ExecOptions): Promise<ExecResult> => {
+    if (!sudo) return attempt(text, stdin, opts);
+    const before = knownUnreachable(at);
+    if (before) throw before.again();
+    return sudoChecked(at, c.name, await attempt(text, stdin, opts));
+  };
   return {
     exec,
     async run(step, text, stdin, opts) {
@@ -311,6 +331,7 @@ function wrap(c: Connection, first: NodeSSH): Session & { dispose(): void } {
       try {
         r = await exec(text, stdin, opts);
       } catch (e) {
+        if (e instanceof HostUnreachable) throw e; // the host's failure, not the step's: the same line for every resource
         throw new Error(`${step} on ${at}: ${(e as Error).message}`);
       }
       if (r.code !== 0) {

@@ -226,19 +226,30 @@ export function gpu(): Remedy {
 export function unreachable(c: Connection, reason?: Reason): Remedy {
   const port = c.port ?? 22;
   const user = c.user ?? "root";
+  const keyPath = c.privateKeyPath?.startsWith("~/") ? `~/${sh(c.privateKeyPath.slice(2))}` : c.privateKeyPath && sh(c.privateKeyPath);
+  const key = keyPath ? `-i ${keyPath} ` : "";
+  const login = `ssh ${key}-p ${port} ${sh(`${user}@${c.host}`)}`;
+  if (reason === "sudo") {
+    return {
+      say: `${user} logs in, but sudo -n refuses to run commands as root for it (it wants a password, or ${user} is not in sudoers): give it a NOPASSWD rule, or log in as root.`,
+      run: [
+        `${login} sudo -n true   # does sudo run without a password?`,
+        `echo ${sh(`${user} ALL=(ALL) NOPASSWD:ALL`)} > /etc/sudoers.d/hostform && chmod 0440 /etc/sudoers.d/hostform   # as root on the host`,
+      ],
+      from: "hostform",
+    };
+  }
   const why = reason === "timeout"
     ? `Nothing answers on ${c.host}:${port}: the machine is down, or a firewall drops the port. Check that it runs (the provider's console) and that the address and port are its current ones.`
     : reason === "refused"
       ? `${c.host} answers but refuses port ${port}: sshd is not running there (start it from the provider's console), or the stack names the wrong port.`
       : `The doctor reads hosts over SSH with the pinned key: check the address, the port, that sshd runs, and the key.`;
-  const keyPath = c.privateKeyPath?.startsWith("~/") ? `~/${sh(c.privateKeyPath.slice(2))}` : c.privateKeyPath && sh(c.privateKeyPath);
-  const key = keyPath ? `-i ${keyPath} ` : "";
   return {
     say: why,
     run: [
       `nc -vz -w 5 ${sh(c.host)} ${port}   # does the port answer?`,
       `ssh-keyscan -p ${port} ${sh(c.host)}   # the key it presents: compare with the stack's pinned hostKey`,
-      `ssh ${key}-p ${port} ${sh(`${user}@${c.host}`)} true   # does the login key work?${c.privateKeyPath ? "" : " (the key is the stack's secret hostform:sshPrivateKey)"}`,
+      `${login} true   # does the login key work?${c.privateKeyPath ? "" : " (the key is the stack's secret hostform:sshPrivateKey)"}`,
       "npm run sandbox -- status   # sandbox hosts",
     ],
     from: "hostform",

@@ -1,5 +1,6 @@
 // `npm run hosts -- check --stack S`: every host of the stack through the same pinned SSH pool and
 // the same facts script as `up`, judged by report.ts. Exit 0 when every host is ready.
+import { HostUnreachable } from "../../components/host/reach";
 import { closeAll, session, type Connection } from "../../components/host/ssh";
 import { FACTS_SCRIPT, parseFacts } from "../../components/host/kinds/facts";
 import { hostsCheckRead, parseHostsCheckRead } from "../../components/blocks/base/privileges";
@@ -18,8 +19,12 @@ async function probe(h: HostConfig, appUser: string | undefined): Promise<Probe>
   } catch (e) {
     return { connected: false, error: (e as Error).message };
   }
-  // For a non-root user every command goes through `sudo -n`: the first one shows whether that works.
-  const sudo = await s.exec("true");
+  // For a non-root user every command goes through `sudo -n`: the first one shows whether that works
+  // (a refusal is the host's error, components/host/sudo.ts; here it is what sudo said, judged by report.ts).
+  const sudo = await s.exec("true").catch((e: unknown) => {
+    if (e instanceof HostUnreachable && e.facts.reason === "sudo") return { code: 1, stdout: "", stderr: e.facts.detail };
+    throw e;
+  });
   if (sudo.code !== 0) return { connected: true, sudo };
   const facts = await s.exec(FACTS_SCRIPT);
   if (facts.code !== 0) return { connected: true, sudo, factsError: `exit ${facts.code}: ${facts.stderr.trim().split("\n").pop()}` };

@@ -26,6 +26,17 @@ describe("the doctor's remedy for a host it cannot reach", () => {
     expect(JSON.stringify(r)).not.toContain("BEGIN");
   });
 
+  it("a login whose sudo refuses: check sudo -n as that login, then the NOPASSWD rule (quoted) to add as root", () => {
+    expect(unreachable({ host: "203.0.113.9", user: "deploy", hostKey: KEY, privateKeyPath: "/k" }, "sudo")).toEqual({
+      say: "deploy logs in, but sudo -n refuses to run commands as root for it (it wants a password, or deploy is not in sudoers): give it a NOPASSWD rule, or log in as root.",
+      run: [
+        "ssh -i /k -p 22 deploy@203.0.113.9 sudo -n true   # does sudo run without a password?",
+        "echo 'deploy ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/hostform && chmod 0440 /etc/sudoers.d/hostform   # as root on the host",
+      ],
+      from: "hostform",
+    });
+  });
+
   it("any other SSH failure (auth, host key) keeps the general advice", () => {
     expect(unreachable({ host: "203.0.113.7", hostKey: KEY, privateKeyPath: "/k" }).say)
       .toBe("The doctor reads hosts over SSH with the pinned key: check the address, the port, that sshd runs, and the key.");

@@ -21,13 +21,17 @@ describe("drift's progress", () => {
     const r: Report = {
       stack: "s", health: {}, errors: [],
       changes: [change("10.0.0.5", "a"), change("10.0.0.5", "b"), change("10.0.0.6", "c")],
-      unreachable: [{ address: "root@10.0.0.8:2222", reason: "timeout", detail: "timed out" }],
+      unreachable: [
+        { address: "root@10.0.0.8:2222", reason: "timeout", detail: "timed out" },
+        { address: "deploy@10.0.0.9:22", reason: "sudo", detail: "sudo: a password is required" },
+      ],
     };
-    expect(hostsDone(r, ["10.0.0.5", "10.0.0.6", "10.0.0.7", "10.0.0.8"])).toEqual([
+    expect(hostsDone(r, ["10.0.0.5", "10.0.0.6", "10.0.0.7", "10.0.0.8", "10.0.0.9"])).toEqual([
       "10.0.0.5: done, 2 resources differ",
       "10.0.0.6: done, 1 resource differs",
       "10.0.0.7: done, nothing differs",
       "10.0.0.8: could not be reached",
+      "10.0.0.9: sudo refused, not read",
     ]);
   });
 

@@ -13,6 +13,8 @@ const reportOf = (c: string) => buildReport("preview-e2e", digest(c, "intentiona
 const DROPPED: Unreachable = { name: "gpu-1", address: "root@203.0.113.7:22", reason: "timeout", detail: "Timed out while waiting for handshake" };
 const REFUSED: Unreachable = { name: "web-2", address: "root@203.0.113.8:22", reason: "refused", detail: "connect ECONNREFUSED 203.0.113.8:22" };
 const OTHER: Unreachable = { address: "root@nowhere.example:22", reason: "other", detail: "getaddrinfo ENOTFOUND nowhere|example" };
+const SUDO: Unreachable = { name: "gpu-2", address: "deploy@203.0.113.9:22", reason: "sudo", detail: "sudo: a password is required" };
+const FIX = "as root on the host, echo 'deploy ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/hostform && chmod 0440 /etc/sudoers.d/hostform, or log in as root";
 const clean = (): Report => ({ ...reportOf("no-change"), unreachable: [DROPPED, REFUSED] });
 
 describe("drift's exit code", () => {
@@ -98,5 +100,35 @@ describe("the end of up with unreachable hosts", () => {
       "  web-2 (root@203.0.113.8:22): connection refused (sshd not listening)",
       "Nothing was changed on them. Once they answer on SSH again, `npm run up` converges them.",
     ].join("\n"));
+  });
+});
+
+describe("reports with a host whose sudo refused the login", () => {
+  it("drift: exit 3 like an unreachable host; the host is 'not checked', with what sudo said and the fix", () => {
+    const r: Report = { ...reportOf("no-change"), unreachable: [DROPPED, SUDO] };
+    expect(exitCode(r)).toBe(3);
+    expect(formatText(r)).toBe([
+      "hostform: no drift on the hosts that were read",
+      "hostform: 2 hosts could not be checked, so their drift is unknown (exit 3):",
+      "  gpu-1 (root@203.0.113.7:22): no SSH answer (timed out)",
+      `  gpu-2 (deploy@203.0.113.9:22): sudo refused for deploy (sudo: a password is required): ${FIX}`,
+    ].join("\n"));
+    expect(renderMarkdown({ ...reportOf("no-change"), unreachable: [SUDO] }, "drift").split("\n").slice(3, 8)).toEqual([
+      "**Not checked: 1 host could not be checked**, so its state is unknown:",
+      "",
+      "| host | reason |",
+      "|---|---|",
+      "| `gpu-2 (deploy@203.0.113.9:22)` | sudo refused for `deploy`: `sudo: a password is required`; give `deploy` a NOPASSWD sudoers rule, or log in as root |",
+    ]);
+  });
+
+  it("up: could not act on it; the line carries the fix, and the closing advice fits the hosts listed", () => {
+    expect(upUnreachable([SUDO], "prod")).toBe([
+      "hostform: up could not act on 1 host; the other hosts were converged (see above for anything else that failed):",
+      `  gpu-2 (deploy@203.0.113.9:22): sudo refused for deploy (sudo: a password is required): ${FIX}`,
+      "Nothing was changed on it. Once sudo lets the login run commands, `npm run up -- --stack prod` converges it.",
+    ].join("\n"));
+    expect(upUnreachable([DROPPED, SUDO], undefined).split("\n")[3])
+      .toBe("Nothing was changed on them. Once they answer and sudo lets the login run commands, `npm run up` converges them.");
   });
 });
