@@ -64,6 +64,6 @@ describe("downloads for the CPU", () => {
     const text = nodeInstall(NODE_DEFAULTS, "x86_64");
     expect(text).toContain("node_20.x nodistro main");
     expect(text).toContain(`v=$(apt-cache madison nodejs | awk -v m=20. '$3 ~ "^"m {print $3; exit}')`);
-    expect(text).toContain(`apt-get $wait_lock install -y -qq --allow-downgrades "nodejs=$v"`);
+    expect(text).toContain(`\nhf_apt_install --allow-downgrades "nodejs=$v"\n`);
   });
 });

@@ -49,7 +49,7 @@ export function nodeInstall(n: NodeRuntime, machine = "x86_64"): string {
 apt-get $wait_lock update -qq
 v=$(apt-cache madison nodejs | awk -v m=${`${major(n.version)}.`} '$3 ~ "^"m {print $3; exit}')
 [ -n "$v" ] || { echo ${`NodeSource offers no nodejs ${major(n.version)}.x for this host`} >&2; exit 1; }
-apt-get $wait_lock install -y -qq --allow-downgrades "nodejs=$v" >/dev/null
+hf_apt_install --allow-downgrades "nodejs=$v"
 `);
   }
   const dir = `${NODE_ROOT}-v${n.version}`;

@@ -26,7 +26,7 @@ export interface BrowserArgs {
 export function chromeInstall(machine: string, pkg: string): string {
   return pinnedKeyring(SIGNING_KEYS.google.url, SIGNING_KEYS.google.fingerprint, "/etc/apt/keyrings/google-chrome.gpg") + withAptLock(script`echo ${chromeSource(machine, pkg)} > /etc/apt/sources.list.d/google-chrome.list
 apt-get $wait_lock update -qq
-apt-get $wait_lock install -y -qq ${pkg} >/dev/null
+hf_apt_install ${pkg}
 `);
 }
 

@@ -71,30 +71,51 @@ wait_lock="-o DPkg::Lock::Timeout=$(( deadline > $(date +%s) ? deadline - $(date
 }
 
 /**
- * `body` (a script whose apt-get calls pass `$wait_lock`) inside the same lock as AptPackages: every
- * apt call on a host, hostform's own packages, NodeSource's and Chrome's, waits for the others.
+ * `hf_apt_install <apt-get install arguments>`: the one way hostform installs packages. Lists older
+ * than the mirror name .debs it no longer serves (a point release replaced them), and apt then fails
+ * with "404  Not Found" / "Unable to fetch some archives, maybe run apt-get update": the lists are
+ * refreshed once and the install tried once more. Any other failure (an unknown package, a broken
+ * dependency) is apt's answer as it stands. apt's stderr is kept and printed; stdout is dropped.
+ */
+export const APT_INSTALL = `hf_apt_install() {
+  local err rc=0
+  err=$(apt-get $wait_lock install -y -qq "$@" 2>&1 >/dev/null) || rc=$?
+  if [ "$rc" -eq 0 ] || ! grep -qE '^E: (Failed to fetch|Unable to fetch some archives)' <<<"$err"; then
+    [ -z "$err" ] || printf '%s\\n' "$err" >&2
+    return "$rc"
+  fi
+  printf '%s\\nhostform: apt could not fetch a package, its lists are stale: updating them, then one more try\\n' "$err" >&2
+  apt-get $wait_lock update -qq || return
+  apt-get $wait_lock install -y -qq "$@" >/dev/null
+}
+`;
+
+/**
+ * `body` (a script whose apt-get calls pass `$wait_lock` and whose installs use `hf_apt_install`)
+ * inside the same lock as AptPackages: every apt call on a host, hostform's own packages,
+ * NodeSource's and Chrome's, waits for the others.
  */
 export function withAptLock(body: string, lockTimeout = LOCK_TIMEOUT_SECONDS): string {
-  return lockPrelude(lockTimeout) + body;
+  return lockPrelude(lockTimeout) + APT_INSTALL + body;
 }
 
 /** dpkg interrupted (killed, rebooted) leaves a journal or half-done packages: finish them first. */
 const DPKG_REPAIR = `if [ -n "$(find /var/lib/dpkg/updates -maxdepth 1 -type f -name '[0-9]*' -print -quit 2>/dev/null)" ] || [ -n "$(dpkg --audit 2>/dev/null || :)" ]; then
   echo "hostform: dpkg was interrupted; running dpkg --configure -a" >&2
   dpkg --force-confold --configure -a >/dev/null
-  if [ -n "$(dpkg --audit 2>/dev/null || :)" ]; then apt-get $wait_lock install -f -y -qq -o Dpkg::Options::=--force-confold >/dev/null; fi
+  if [ -n "$(dpkg --audit 2>/dev/null || :)" ]; then hf_apt_install -f -o Dpkg::Options::=--force-confold; fi
 fi
 `;
 
 export function installScript(missing: readonly string[], recommends: boolean, lockTimeout = LOCK_TIMEOUT_SECONDS): string {
-  return strict(lockPrelude(lockTimeout) + DPKG_REPAIR + script`# Refresh the package lists only when they are older than a day (or absent).
+  return strict(withAptLock(DPKG_REPAIR + script`# Refresh the package lists when they are older than a day (or absent); a 404 refreshes them too (hf_apt_install).
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages' -mmin -1440 -print -quit 2>/dev/null)" ]; then
   apt-get $wait_lock update -qq
 fi
-apt-get $wait_lock install -y -qq ${recommends ? [] : ["--no-install-recommends"]} -o Dpkg::Options::=--force-confold ${[...missing]} >/dev/null
+hf_apt_install ${[...(recommends ? [] : ["--no-install-recommends"]), "-o", "Dpkg::Options::=--force-confold", ...missing]}
 mkdir -p ${MARKS}
 for p in ${[...missing]}; do touch ${MARKS}/"$p"; done
-`);
+`, lockTimeout));
 }
 
 export function purgeScript(names: readonly string[], lockTimeout = LOCK_TIMEOUT_SECONDS): string {
