@@ -94,7 +94,7 @@ describe("a host whose sudo refuses the login, beside a good one", () => {
     expect(u.stderr).toContain([
       "hostform: up could not act on 1 host; the other hosts were converged (see above for anything else that failed):",
       `  ${B} (${at(B)}): sudo refused for deploy (${SAID}): ${FIX}`,
-      "Nothing was changed on it. Once sudo lets the login run commands, `npm run up` converges it.",
+      `Nothing was changed on it. Once sudo lets the login run commands, \`npm run up -- --stack ${stack.name}\` converges it.`,
     ].join("\n"));
     expect(u.all).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
     const failed = [...u.all.matchAll(/error: (.*)$/gm)].map((m) => m[1]).filter((l) => !/update failed|one or more errors/i.test(l));
