@@ -28,7 +28,8 @@ export function failures(reports: Report[], root: string): string[] {
   return lines;
 }
 
-export function summary(reports: Report[], failedSteps: string[], root: string): string {
+/** `flaky`: tests that failed, then passed when their file ran again alone (scripts/test/retry.ts). */
+export function summary(reports: Report[], failedSteps: string[], root: string, flaky: string[] = []): string {
   let passed = 0, failed = 0, skipped = 0;
   for (const r of reports) {
     passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests ?? 0);
@@ -38,6 +39,7 @@ export function summary(reports: Report[], failedSteps: string[], root: string):
   const out: string[] = [];
   const names = failures(reports, root);
   if (names.length) out.push("", "failed tests:", ...names.map((l) => `  ${l}`), "");
+  if (flaky.length) out.push("", "flaky tests (failed, then passed when their file ran again alone; counted as passed):", ...flaky.map((l) => `  ${l}`));
   if (failedSteps.length) out.push("", `failed steps: ${failedSteps.join(", ")}`);
   out.push("", `${passed} passed, ${failed} failed, ${skipped} skipped`);
   return out.join("\n");
