@@ -16,6 +16,17 @@ const DB_PASSWORD = `pw-${Math.random().toString(36).slice(2)}-SECRET`;
 const SECRETS = "/tmp/hyperscape-secrets.env";
 const health = async () => JSON.parse(await hostExec(HOST, "curl -s localhost:5555/health")) as { version: string; phase: string };
 const live = (key: string) => liveEnv(HOST, "root", "duel-arena", key);
+// What a container start did and what PM2 runs: why the server does not answer, in a failure.
+const WHY = "tail -n 20 /var/log/onstart.log; env PM2_HOME=/root/.pm2 PATH=/opt/hostform/node/bin:/usr/bin:/bin /usr/local/bin/pm2 ls --no-color; ls -l /root/.pm2/dump.pm2*; tail -n 15 /root/.pm2/pm2.log";
+const up200 = (seconds: number) => waitOnHost(HOST, "curl -s localhost:5555/health | grep -q '\"ok\":true'", seconds, WHY);
+// onstart.sh's last step is PM2's ("PM2 resurrected …", "PM2 already running …" or "pm2 resurrect
+// failed …"): after a container restart the server is waited for once that step is over, so a
+// machine slow to start Xvfb and PostgreSQL does not count against the server's 90 s.
+const ONSTART_DONE = "grep -qi 'pm2 ' /var/log/onstart.log && ! pgrep -f '/root/onstart[.]sh' >/dev/null";
+const afterRestart = async () => {
+  await waitOnHost(HOST, ONSTART_DONE, 300, WHY);
+  await up200(90);
+};
 const fighting = () => waitOnHost(HOST, "curl -s localhost:5555/health | grep -q '\"phase\":\"FIGHTING\"'", 60);
 
 describe("duel stack on a container host: what runs is what the code says", () => {
@@ -88,7 +99,7 @@ describe("duel stack on a container host: what runs is what the code says", () =
     expect((await stack.drift()).code).toBe(0);
 
     await sandbox.restart(HOST);
-    await waitOnHost(HOST, "curl -s localhost:5555/health | grep -q '\"ok\":true'", 90);
+    await afterRestart();
     expect(await live("TWITCH_STREAM_KEY")).toBe(KEY2);
     expect(await live("ADMIN_CODE")).toBe(ADMIN2);
     expect((await stack.drift()).code).toBe(0);
@@ -97,7 +108,7 @@ describe("duel stack on a container host: what runs is what the code says", () =
 
   it("a server running with a stale environment is drift, named without values; up restarts it gracefully", async () => {
     await hostExec(HOST, "cd / && env PM2_HOME=/root/.pm2 PATH=/opt/hostform/node/bin:/usr/bin:/bin TWITCH_STREAM_KEY=by-hand-SECRET /usr/local/bin/pm2 restart duel-arena --update-env >/dev/null");
-    await waitOnHost(HOST, "curl -s localhost:5555/health | grep -q '\"ok\":true'", 30);
+    await up200(30);
     const drift = await stack.drift();
     expect(drift.code).toBe(7);
     expect(drift.all).toContain(`pm2:root duel-arena: environment differs from ${SECRETS}`);
@@ -153,7 +164,7 @@ describe("duel stack on a container host: what runs is what the code says", () =
     await waitOnHost(HOST, "pgrep -f 'launch[B]us' >/dev/null", 120);
     await sandbox.restart(HOST);
     expect((await up.done).code).not.toBe(0);
-    await waitOnHost(HOST, "curl -s localhost:5555/health | grep -q '\"ok\":true'", 90);
+    await afterRestart();
     const next = await stack.up();
     expect(next.code, next.all).toBe(0);
     expect((await health()).version).toBe("after-restart");

@@ -22,12 +22,18 @@ export async function pm2Pid(host: string, user: string, app: string): Promise<s
   return (await hostExec(host, `runuser -u ${user} -- env PM2_HOME=${home}/.pm2 PATH=/opt/hostform/node/bin:/usr/bin:/bin /usr/local/bin/pm2 pid ${app} | head -n 1`)).trim();
 }
 
-/** Waits until `command` on the host exits 0 (polling each second), or fails after `seconds`. */
-export async function waitOnHost(host: string, command: string, seconds = 120): Promise<void> {
+/**
+ * Waits until `command` on the host exits 0 (polling each second), or fails after `seconds`; the
+ * failure carries what `diagnose` (a command on the host) prints then, to say why.
+ */
+export async function waitOnHost(host: string, command: string, seconds = 120, diagnose?: string): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
     if (await hostExec(host, `if ${command}; then echo yes; else echo no; fi`).then((o) => o.trim() === "yes", () => false)) return;
-    if (Date.now() > deadline) throw new Error(`on ${host}: \`${command}\` did not hold within ${seconds} s`);
+    if (Date.now() > deadline) {
+      const why = diagnose === undefined ? "" : await hostExec(host, `{ ${diagnose}; } 2>&1 || :`).then((o) => `\n${o}`, (e: Error) => `\n(diagnosis failed: ${e.message})`);
+      throw new Error(`on ${host}: \`${command}\` did not hold within ${seconds} s${why}`);
+    }
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
