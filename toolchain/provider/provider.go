@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -37,9 +38,13 @@ type hostProvider struct {
 	pulumirpc.UnimplementedResourceProviderServer
 	pool *pool
 	now  func() time.Time
+	// pins: the host keys the stack's config pins now (pins.go), read once: they beat a stale key in state.
+	pins []pin
 }
 
-func newProvider() *hostProvider { return &hostProvider{pool: newPool(), now: time.Now} }
+func newProvider() *hostProvider {
+	return &hostProvider{pool: newPool(), now: time.Now, pins: currentPins(os.Getenv)}
+}
 
 // decode finds the kind the URN names and unmarshals each property set.
 func decode(urn string, structs ...*structpb.Struct) (hostKind, []resource.PropertyMap, error) {
@@ -291,7 +296,7 @@ func (p *hostProvider) Update(ctx context.Context, req *pulumirpc.UpdateRequest)
 // when something was done on the host.
 func (p *hostProvider) converge(ctx context.Context, k hostKind, inputs resource.PropertyMap, changed []string, appliedBefore *string) (*structpb.Struct, error) {
 	c := connectionOf(inputs)
-	h, err := p.pool.get(c)
+	h, err := p.pool.get(withCurrentPin(c, p.pins))
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +360,7 @@ func (p *hostProvider) read(ctx context.Context, req *pulumirpc.ReadRequest) (*p
 		inputs = applied
 	}
 	remember(secretValuesOf(inputs))
-	h, err := p.pool.get(connectionOf(applied))
+	h, err := p.pool.get(withCurrentPin(connectionOf(applied), p.pins))
 	if err != nil {
 		return nil, err
 	}
@@ -394,7 +399,7 @@ func (p *hostProvider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest)
 	}
 	applied := inputsOf(m[0])
 	managedBy := str(applied, "managedBy")
-	h, err := p.pool.get(connectionOf(applied))
+	h, err := p.pool.get(withCurrentPin(connectionOf(applied), p.pins))
 	if err != nil {
 		return nil, masked(err)
 	}
