@@ -49,20 +49,11 @@ const (
 
 // want: the inputs with their defaults made explicit (a secret file is 0600 unless told).
 func (i fileInputs) want() fileInputs {
-	w := i
-	if w.Mode == "" {
-		w.Mode = "0644"
-		if w.Secret {
-			w.Mode = "0600"
-		}
+	w, mode := i, "0644"
+	if i.Secret {
+		mode = "0600"
 	}
-	w.Mode = normalizeMode(w.Mode)
-	if w.Owner == "" {
-		w.Owner = "root"
-	}
-	if w.Group == "" {
-		w.Group = w.Owner
-	}
+	w.Mode, w.Owner, w.Group = ownership(i.Mode, i.Owner, i.Group, mode)
 	return w
 }
 
