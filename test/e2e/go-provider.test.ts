@@ -8,7 +8,7 @@ import { connectionOf, hostExec, sandbox, summary, TestStack } from "./harness";
 // Issue 21 (docs/go-provider.md): the Go provider plugin through the real CLI against sandbox
 // hosts. Stage 1, Directory: create, no-op, drift and its repair, a refused host key, destroy.
 // Stage 2, File: a secret file that never reaches state, output or a process list, a plain one
-// read back with its verify and on-change commands, drift and its repair, destroy.
+// read back with its verify and on-change commands, drift and its repair, the current pin, destroy.
 const PROGRAM = path.join(__dirname, "programs/go-provider");
 const HOST = "gp-dir";
 const DIR = "/srv/gp dir";
@@ -127,13 +127,19 @@ describe("the Go provider plugin (hostform-ssh:host:File)", () => {
   const FILES = "/srv/gp file";
   const TOKEN = `gp-${Math.random().toString(36).slice(2)}-SECRET`;
   const stack = new TestStack(FILE_PROGRAM);
+  let h: sandbox.SandboxHost;
 
-  beforeAll(async () => {
-    const [h] = await sandbox.up([{ name: FILE_HOST, flavor: "container" }]);
-    await stack.init();
-    stack.setConfig({ "test:connection": connectionOf(h) });
+  /** The stack's config (setConfig replaces it whole), the token set again as a secret. */
+  async function configure(config: Record<string, unknown>): Promise<void> {
+    stack.setConfig(config);
     const set = await stack.pulumi("config", "set", "--secret", "test:token", TOKEN);
     expect(set.code, set.all).toBe(0);
+  }
+
+  beforeAll(async () => {
+    [h] = await sandbox.up([{ name: FILE_HOST, flavor: "container" }]);
+    await stack.init();
+    await configure({ "test:connection": connectionOf(h) });
   });
   afterAll(async () => {
     await sandbox.down([FILE_HOST]);
@@ -206,6 +212,36 @@ describe("the Go provider plugin (hostform-ssh:host:File)", () => {
     const mode = await stack.up();
     expect(mode.code, mode.all).toBe(0);
     expect(await files()).toBe(`600 root root secret.env\n640 root root plain.conf\nAPI_TOKEN=${TOKEN}\nlisten 80\n2\n`);
+    expect(stack.output).not.toContain("SECRET");
+  });
+
+  it("the key the stack's config pins now (hostform:hosts) beats a stale key in the resources' connection and state", async () => {
+    const keys = mkdtempSync(path.join(tmpdir(), "gp-key-"));
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(keys, "k")]);
+    const stale = readFileSync(path.join(keys, "k.pub"), "utf8").trim();
+    const c = connectionOf(h);
+    const pinnedNow = { "hostform:hosts": [{ name: FILE_HOST, role: "none", address: c.host, port: c.port, hostKey: c.hostKey }] };
+    await hostExec(FILE_HOST, `chmod 0644 '${FILES}/secret.env'`);
+    await configure({ "test:connection": { ...c, hostKey: stale }, ...pinnedNow });
+    const up = await stack.up();
+    expect(up.code, up.all).toBe(0);
+    expect(await files()).toBe(`600 root root secret.env\n640 root root plain.conf\nAPI_TOKEN=${TOKEN}\nlisten 80\n2\n`);
+
+    // State now holds the stale key: without the current pin, the refresh is refused and nothing changes.
+    await hostExec(FILE_HOST, `chmod 0644 '${FILES}/secret.env'`);
+    await configure({ "test:connection": c });
+    const refused = await stack.up();
+    expect(refused.code).not.toBe(0);
+    expect(refused.all).toMatch(/host key mismatch for \S+: the host presented SHA256:\S+ but the stack pins SHA256:\S+\. Nothing was changed on the host\./);
+    expect(await hostExec(FILE_HOST, `stat -c %a '${FILES}/secret.env'`)).toBe("644\n");
+
+    // With it, the refresh reads with the key pinned now and up writes the right key to state.
+    await configure({ "test:connection": c, ...pinnedNow });
+    const repaired = await stack.up();
+    expect(repaired.code, repaired.all).toBe(0);
+    expect(await hostExec(FILE_HOST, `stat -c %a '${FILES}/secret.env'`)).toBe("600\n");
+    const drift = await stack.drift();
+    expect(drift.code, drift.all).toBe(0);
     expect(stack.output).not.toContain("SECRET");
   });
 
