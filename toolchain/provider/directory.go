@@ -142,14 +142,19 @@ func directoryDrifted(i directoryInputs, o directoryObserved) []string {
 		return []string{"exists"}
 	}
 	w := i.want()
+	return ownershipDrift(w.Mode, w.Owner, w.Group, o.Mode, o.Owner, o.Group)
+}
+
+// ownershipDrift names which of mode, owner and group differ from what is wanted.
+func ownershipDrift(mode, owner, group, gotMode, gotOwner, gotGroup string) []string {
 	var out []string
-	if o.Mode != w.Mode {
+	if gotMode != mode {
 		out = append(out, "mode")
 	}
-	if o.Owner != w.Owner {
+	if gotOwner != owner {
 		out = append(out, "owner")
 	}
-	if o.Group != w.Group {
+	if gotGroup != group {
 		out = append(out, "group")
 	}
 	return out

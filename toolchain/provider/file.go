@@ -232,16 +232,7 @@ func fileDrifted(i fileInputs, o fileObserved) []string {
 	if !i.contentMatches(o) {
 		out = append(out, "content")
 	}
-	if o.Mode != w.Mode {
-		out = append(out, "mode")
-	}
-	if o.Owner != w.Owner {
-		out = append(out, "owner")
-	}
-	if o.Group != w.Group {
-		out = append(out, "group")
-	}
-	return out
+	return append(out, ownershipDrift(w.Mode, w.Owner, w.Group, o.Mode, o.Owner, o.Group)...)
 }
 
 // fileAsInputs: what is on the host, written as inputs; a secret file says only whether it changed.
