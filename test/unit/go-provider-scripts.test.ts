@@ -8,6 +8,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ensureDirectoryScript, observeDirectoryScript, removeDirectoryScript } from "../../components/host/kinds/directory";
+import { fixModeScript, observeScript, removeScript, writeInput, writeScript } from "../../components/host/kinds/file";
+import { keyedHash } from "../../components/host/keyed";
 import { claimScript, othersScript, releaseScript } from "../../components/host/owners";
 import { PATH_GUARD } from "../../components/host/paths";
 import { remoteCommand, RUNNER } from "../../components/host/ssh";
@@ -20,6 +22,8 @@ const bash = (name: string) => readFileSync(path.join(DIR, "bash", `${name}.bash
 const PATH = "/srv/it's $(whoami) dir";
 const OWNER = "proj/stack/Directory/it's";
 const connection = { host: "h", hostKey: "ssh-ed25519 AAAA" };
+const CONTENT = "DB_PASSWORD='it''s'\n$(id) `id`\nünïcode\n";
+const HASH_KEY = "0123456789abcdef".repeat(4);
 
 describe("the Go provider's bash is the TypeScript kinds' bash", () => {
   it("path guard and runner", () => {
@@ -31,6 +35,21 @@ describe("the Go provider's bash is the TypeScript kinds' bash", () => {
     expect(observeDirectoryScript(PATH)).toBe(golden("directory-observe"));
     expect(ensureDirectoryScript({ connection, path: PATH, mode: "0750", owner: "www-data", group: "adm" })).toBe(golden("directory-ensure"));
     expect(removeDirectoryScript(PATH)).toBe(golden("directory-remove"));
+  });
+
+  it("file scripts: read back or not, write with and without a verify command, mode, remove", () => {
+    expect(observeScript(PATH, true)).toBe(golden("file-observe"));
+    expect(observeScript(PATH, false)).toBe(golden("file-observe-secret"));
+    const verified = { connection, path: PATH, content: CONTENT, mode: "0640", owner: "www-data", group: "adm", verifyCommand: "nginx -t -c '/etc/x'", onChangeCommand: "systemctl reload nginx" };
+    expect(writeScript(verified, true)).toBe(golden("file-write-verify"));
+    expect(writeScript({ connection, path: PATH, content: CONTENT, secret: true }, false)).toBe(golden("file-write-secret"));
+    expect(fixModeScript({ connection, path: PATH, content: CONTENT, mode: "640", owner: "www-data" })).toBe(golden("file-mode"));
+    expect(removeScript(PATH)).toBe(golden("file-remove"));
+  });
+
+  it("a write's stdin (the content's sha256 first) and the keyed hash of secret content", () => {
+    expect(writeInput(CONTENT)).toBe(golden("file-stdin"));
+    expect(`${keyedHash(HASH_KEY, CONTENT)}\n`).toBe(golden("file-keyed"));
   });
 
   it("owner records", () => {

@@ -43,17 +43,22 @@ func normalizeMode(mode string) string {
 // want: the inputs with their defaults made explicit.
 func (i directoryInputs) want() directoryInputs {
 	w := i
-	if w.Mode == "" {
-		w.Mode = "0755"
-	}
-	w.Mode = normalizeMode(w.Mode)
-	if w.Owner == "" {
-		w.Owner = "root"
-	}
-	if w.Group == "" {
-		w.Group = w.Owner
-	}
+	w.Mode, w.Owner, w.Group = ownership(i.Mode, i.Owner, i.Group, "0755")
 	return w
+}
+
+// ownership: mode (normalized, defaultMode when not given), owner (root) and group (the owner).
+func ownership(mode, owner, group, defaultMode string) (string, string, string) {
+	if mode == "" {
+		mode = defaultMode
+	}
+	if owner == "" {
+		owner = "root"
+	}
+	if group == "" {
+		group = owner
+	}
+	return normalizeMode(mode), owner, group
 }
 
 type failure struct{ Property, Reason string }
@@ -137,14 +142,19 @@ func directoryDrifted(i directoryInputs, o directoryObserved) []string {
 		return []string{"exists"}
 	}
 	w := i.want()
+	return ownershipDrift(w.Mode, w.Owner, w.Group, o.Mode, o.Owner, o.Group)
+}
+
+// ownershipDrift names which of mode, owner and group differ from what is wanted.
+func ownershipDrift(mode, owner, group, gotMode, gotOwner, gotGroup string) []string {
 	var out []string
-	if o.Mode != w.Mode {
+	if gotMode != mode {
 		out = append(out, "mode")
 	}
-	if o.Owner != w.Owner {
+	if gotOwner != owner {
 		out = append(out, "owner")
 	}
-	if o.Group != w.Group {
+	if gotGroup != group {
 		out = append(out, "group")
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -37,32 +38,38 @@ type hostProvider struct {
 	pulumirpc.UnimplementedResourceProviderServer
 	pool *pool
 	now  func() time.Time
+	// pins: the host keys the stack's config pins now (pins.go), read once: they beat a stale key in state.
+	pins []pin
 }
 
-func newProvider() *hostProvider { return &hostProvider{pool: newPool(), now: time.Now} }
+func newProvider() *hostProvider {
+	return &hostProvider{pool: newPool(), now: time.Now, pins: currentPins(os.Getenv)}
+}
 
-// decode checks that the URN names a type this provider serves and unmarshals each property set.
-func decode(urn string, structs ...*structpb.Struct) ([]resource.PropertyMap, error) {
-	if _, err := kindOf(urn); err != nil {
-		return nil, err
+// decode finds the kind the URN names and unmarshals each property set.
+func decode(urn string, structs ...*structpb.Struct) (hostKind, []resource.PropertyMap, error) {
+	k, err := kindOf(urn)
+	if err != nil {
+		return nil, nil, err
 	}
 	out := make([]resource.PropertyMap, 0, len(structs))
 	for _, st := range structs {
 		m, err := unmarshal(st)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, m)
 	}
-	return out, nil
+	return k, out, nil
 }
 
-func kindOf(urn string) (string, error) {
+func kindOf(urn string) (hostKind, error) {
 	t := string(resource.URN(urn).Type())
-	if t != typeDirectory {
-		return "", fmt.Errorf("hostform-ssh: unknown resource type %s (this provider serves %s)", t, typeDirectory)
+	k, ok := kinds[t]
+	if !ok {
+		return nil, fmt.Errorf("hostform-ssh: unknown resource type %s (this provider serves %s and %s)", t, typeDirectory, typeFile)
 	}
-	return t, nil
+	return k, nil
 }
 
 func (p *hostProvider) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
@@ -101,18 +108,14 @@ func known(m resource.PropertyMap, k string) bool {
 }
 
 func (p *hostProvider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	m, err := decode(req.GetUrn(), req.GetNews())
+	k, m, err := decode(req.GetUrn(), req.GetOlds(), req.GetNews())
 	if err != nil {
 		return nil, err
 	}
-	news := m[0]
-	i := dirInputs(news)
-	var failures []failure
-	if known(news, "path") {
-		failures = validateDirectory(i, func(k string) bool { return known(news, k) })
-	} else {
-		failures = validateDirectory(directoryInputs{Path: "/x", Mode: i.Mode, Owner: i.Owner, Group: i.Group}, func(k string) bool { return known(news, k) })
-	}
+	olds, news := m[0], m[1]
+	withHashKey(olds, news)
+	remember(secretValuesOf(news))
+	failures := k.validate(news)
 	if known(news, "connection") {
 		if c := connectionOf(news); c.Host == "" || c.HostKey == "" {
 			failures = append(failures, failure{"connection", "needs host and hostKey (the host key is pinned, never learned on first use)"})
@@ -120,10 +123,9 @@ func (p *hostProvider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*p
 	}
 	if len(failures) == 0 {
 		// Defaults made explicit, so state and refreshed inputs compare like for like.
-		w := i.want()
-		for k, v := range map[string]string{"mode": w.Mode, "owner": w.Owner, "group": w.Group} {
-			if !has(news, k) || known(news, k) {
-				news[resource.PropertyKey(k)] = resource.NewStringProperty(v)
+		for key, v := range k.defaults(news) {
+			if !has(news, key) || known(news, key) {
+				news[resource.PropertyKey(key)] = resource.NewStringProperty(v)
 			}
 		}
 	}
@@ -138,6 +140,23 @@ func (p *hostProvider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*p
 	return resp, nil
 }
 
+// withHashKey: a resource with secret material hashes it under its own key (keyed.go). The program
+// passes a secret placeholder `hashKey`; the first check puts a random key in, later checks keep
+// the stored one. It stays a secret, so state keeps it encrypted.
+func withHashKey(olds, news resource.PropertyMap) {
+	if _, ok := news["hashKey"]; !ok {
+		return
+	}
+	key := str(olds, "hashKey")
+	if !isHashKey(key) {
+		key = str(news, "hashKey")
+	}
+	if !isHashKey(key) {
+		key = newHashKey()
+	}
+	news["hashKey"] = resource.MakeSecret(resource.NewStringProperty(key))
+}
+
 // inputsOf: state outputs without the keys hostform keeps beside the inputs.
 func inputsOf(props resource.PropertyMap) resource.PropertyMap {
 	out := resource.PropertyMap{}
@@ -149,17 +168,14 @@ func inputsOf(props resource.PropertyMap) resource.PropertyMap {
 	return out
 }
 
-func observedOf(props resource.PropertyMap) directoryObserved {
-	var o directoryObserved
+// observedOf: the observation kept in state, as the kind's struct.
+func observedOf(k hostKind, props resource.PropertyMap) any {
 	v, ok := props["observed"]
 	if !ok {
-		v, ok = props["state"] // outputs written before schema 1 (provider.ts upgrade)
+		v = props["state"] // outputs written before schema 1 (provider.ts upgrade)
 	}
-	if ok {
-		b, _ := json.Marshal(plainOf(v))
-		_ = json.Unmarshal(b, &o)
-	}
-	return o
+	raw, _ := json.Marshal(plainOf(v))
+	return k.observedOf(raw)
 }
 
 func withoutName(c any) any {
@@ -176,8 +192,12 @@ func withoutName(c any) any {
 	return out
 }
 
-// changedSettings: input keys that are not host state (Directory has none today) compared as values.
-func changedSettings(olds, news resource.PropertyMap) []string {
+// changedSettings: input keys that are not host state (a file's verify command) compared as values.
+func changedSettings(k hostKind, olds, news resource.PropertyMap) []string {
+	hostState := map[string]bool{}
+	for _, key := range k.hostState() {
+		hostState[key] = true
+	}
 	keys := map[string]bool{}
 	for k := range olds {
 		keys[string(k)] = true
@@ -187,7 +207,7 @@ func changedSettings(olds, news resource.PropertyMap) []string {
 	}
 	var out []string
 	for k := range keys {
-		if internal[k] || k == "mode" || k == "owner" || k == "group" || k == "path" {
+		if internal[k] || hostState[k] {
 			continue
 		}
 		if stable(plainOrNil(olds, k)) != stable(plainOrNil(news, k)) {
@@ -207,34 +227,27 @@ func plainOrNil(m resource.PropertyMap, k string) any {
 }
 
 func (p *hostProvider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	m, err := decode(req.GetUrn(), req.GetOlds(), req.GetNews())
+	k, m, err := decode(req.GetUrn(), req.GetOlds(), req.GetNews())
 	if err != nil {
 		return nil, err
 	}
-	return directoryDiff(m[0], m[1]), nil
+	return diff(k, m[0], m[1]), nil
 }
 
-func directoryDiff(olds, news resource.PropertyMap) *pulumirpc.DiffResponse {
+func diff(k hostKind, olds, news resource.PropertyMap) *pulumirpc.DiffResponse {
 	var replaces, changes []string
 	if stable(plainOrNil(olds, "path")) != stable(plainOrNil(news, "path")) {
 		replaces = append(replaces, "path")
 	}
-	for _, k := range []string{"mode", "owner", "group"} {
-		if has(news, k) && !known(news, k) {
-			changes = append(changes, k)
+	for _, key := range k.hostState() {
+		if key != "path" && has(news, key) && !known(news, key) {
+			changes = append(changes, key)
 		}
 	}
 	if len(changes) == 0 {
-		for _, k := range directoryDrifted(dirInputs(news), observedOf(olds)) {
-			// The engine shows only the properties a diff names: a missing or refused directory shows
-			// in `mode`, where a refresh writes "(missing on the host)" (directoryAsInputs).
-			if k == "exists" {
-				k = "mode"
-			}
-			changes = append(changes, k)
-		}
+		changes = append(changes, k.drifted(news, observedOf(k, olds))...)
 	}
-	changes = append(changes, changedSettings(inputsOf(olds), news)...)
+	changes = append(changes, changedSettings(k, inputsOf(olds), news)...)
 	if stable(withoutName(plainOrNil(olds, "connection"))) != stable(withoutName(plainOrNil(news, "connection"))) {
 		changes = append(changes, "connection")
 	}
@@ -249,22 +262,22 @@ func directoryDiff(olds, news resource.PropertyMap) *pulumirpc.DiffResponse {
 func directoryID(c connection, path string) string { return c.Host + ":" + path + "/" }
 
 func (p *hostProvider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	m, err := decode(req.GetUrn(), req.GetProperties())
+	k, m, err := decode(req.GetUrn(), req.GetProperties())
 	if err != nil {
-		return nil, err
+		return nil, masked(err)
 	}
 	inputs := m[0]
-	outs, err := p.converge(ctx, inputs, nil, nil)
+	outs, err := p.converge(ctx, k, inputs, nil, nil)
 	if err != nil {
-		return nil, err
+		return nil, masked(err)
 	}
-	return &pulumirpc.CreateResponse{Id: directoryID(connectionOf(inputs), str(inputs, "path")), Properties: outs}, nil
+	return &pulumirpc.CreateResponse{Id: k.id(connectionOf(inputs), inputs), Properties: outs}, nil
 }
 
 func (p *hostProvider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
-	m, err := decode(req.GetUrn(), req.GetOlds(), req.GetNews())
+	k, m, err := decode(req.GetUrn(), req.GetOlds(), req.GetNews())
 	if err != nil {
-		return nil, err
+		return nil, masked(err)
 	}
 	olds, news := m[0], m[1]
 	applied, _ := plainOrNil(olds, "appliedAt").(string)
@@ -272,52 +285,40 @@ func (p *hostProvider) Update(ctx context.Context, req *pulumirpc.UpdateRequest)
 	if applied != "" {
 		before = &applied
 	}
-	outs, err := p.converge(ctx, news, changedSettings(inputsOf(olds), news), before)
+	outs, err := p.converge(ctx, k, news, changedSettings(k, inputsOf(olds), news), before)
 	if err != nil {
-		return nil, err
+		return nil, masked(err)
 	}
 	return &pulumirpc.UpdateResponse{Properties: outs}, nil
 }
 
-func (p *hostProvider) observe(ctx context.Context, h *hostConn, i directoryInputs) (directoryObserved, error) {
-	out, err := h.runScript(ctx, "read "+i.Path, readTimeout)(observeDirectoryScript(i.Path))
-	if err != nil {
-		return directoryObserved{}, err
-	}
-	return parseDirectory(out)
-}
-
 // converge: observe, close the gap, observe again, record the manager. `appliedAt` changes only
 // when something was done on the host.
-func (p *hostProvider) converge(ctx context.Context, inputs resource.PropertyMap, changed []string, appliedBefore *string) (*structpb.Struct, error) {
+func (p *hostProvider) converge(ctx context.Context, k hostKind, inputs resource.PropertyMap, changed []string, appliedBefore *string) (*structpb.Struct, error) {
 	c := connectionOf(inputs)
-	i := dirInputs(inputs)
-	h, err := p.pool.get(c)
+	h, err := p.pool.get(withCurrentPin(c, p.pins))
 	if err != nil {
 		return nil, err
 	}
-	before, err := p.observe(ctx, h, i)
+	before, err := k.observe(ctx, h, inputs)
 	if err != nil {
 		return nil, err
 	}
-	act := len(directoryDrifted(i, before)) > 0 || len(changed) > 0
+	act := len(k.drifted(inputs, before)) > 0 || len(changed) > 0
 	if act {
-		if before.Refused != "" {
-			return nil, fmt.Errorf("hostform: refusing %s: %s", i.Path, before.Refused)
-		}
-		if _, err := h.runScript(ctx, "create directory "+i.Path, changeTimeout)(ensureDirectoryScript(i)); err != nil {
+		if err := k.converge(ctx, h, inputs, before); err != nil {
 			return nil, err
 		}
 	}
-	after, err := p.observe(ctx, h, i)
+	after, err := k.observe(ctx, h, inputs)
 	if err != nil {
 		return nil, err
 	}
-	if left := directoryDrifted(i, after); len(left) > 0 {
-		return nil, fmt.Errorf("%s: still differs after converging (%s)", directoryID(c, i.Path), strings.Join(left, ", "))
+	if left := k.drifted(inputs, after); len(left) > 0 {
+		return nil, fmt.Errorf("%s: still differs after converging (%s)", k.id(c, inputs), strings.Join(left, ", "))
 	}
 	if managedBy := str(inputs, "managedBy"); managedBy != "" {
-		if _, err := h.runScript(ctx, "record what "+managedBy+" manages", changeTimeout)(claimScript([]string{"directory:" + i.Path}, managedBy)); err != nil {
+		if _, err := h.runScript(ctx, "record what "+managedBy+" manages", changeTimeout)(claimScript([]string{k.thing(inputs)}, managedBy)); err != nil {
 			return nil, err
 		}
 	}
@@ -325,7 +326,7 @@ func (p *hostProvider) converge(ctx context.Context, inputs resource.PropertyMap
 	if !act && appliedBefore != nil {
 		appliedAt = *appliedBefore
 	}
-	outs := withObserved(inputs, "secretValues", after) // secret values to mask are never kept
+	outs := withObserved(k.outputs(inputs), "secretValues", after) // secret values to mask are never kept
 	outs["appliedAt"] = resource.NewStringProperty(appliedAt)
 	return marshal(outs)
 }
@@ -344,7 +345,12 @@ func withObserved(base resource.PropertyMap, drop string, observed any) resource
 }
 
 func (p *hostProvider) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
-	m, err := decode(req.GetUrn(), req.GetProperties(), req.GetInputs())
+	r, err := p.read(ctx, req)
+	return r, masked(err)
+}
+
+func (p *hostProvider) read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
+	k, m, err := decode(req.GetUrn(), req.GetProperties(), req.GetInputs())
 	if err != nil {
 		return nil, err
 	}
@@ -353,25 +359,25 @@ func (p *hostProvider) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*p
 	if len(inputs) == 0 {
 		inputs = applied
 	}
-	i := dirInputs(applied)
-	h, err := p.pool.get(connectionOf(applied))
+	remember(secretValuesOf(inputs))
+	h, err := p.pool.get(withCurrentPin(connectionOf(applied), p.pins))
 	if err != nil {
 		return nil, err
 	}
-	observed, err := p.observe(ctx, h, i)
+	observed, err := k.observe(ctx, h, applied)
 	if err != nil {
 		return nil, err
 	}
 	outs := withObserved(props, "state", observed) // "state": where outputs before schema 1 kept it
 	newInputs := inputs
-	if len(directoryDrifted(i, observed)) > 0 {
+	if len(k.drifted(applied, observed)) > 0 {
 		// What is on the host, written as inputs: the refreshed preview shows it against the code.
 		newInputs = resource.PropertyMap{}
-		for k, v := range inputs {
-			newInputs[k] = v
+		for key, v := range inputs {
+			newInputs[key] = v
 		}
-		for k, v := range directoryAsInputs(observed) {
-			newInputs[resource.PropertyKey(k)] = resource.NewStringProperty(v)
+		for key, v := range k.asInputs(applied, observed) {
+			newInputs[resource.PropertyKey(key)] = resource.NewStringProperty(v)
 		}
 	}
 	o, err := marshal(outs)
@@ -387,30 +393,29 @@ func (p *hostProvider) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*p
 
 // Delete removes what the resource managed, unless another resource now manages it on the same host.
 func (p *hostProvider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
-	m, err := decode(req.GetUrn(), req.GetProperties())
+	k, m, err := decode(req.GetUrn(), req.GetProperties())
 	if err != nil {
-		return nil, err
+		return nil, masked(err)
 	}
 	applied := inputsOf(m[0])
-	path := str(applied, "path")
 	managedBy := str(applied, "managedBy")
-	h, err := p.pool.get(connectionOf(applied))
+	h, err := p.pool.get(withCurrentPin(connectionOf(applied), p.pins))
 	if err != nil {
-		return nil, err
+		return nil, masked(err)
 	}
-	things := []string{"directory:" + path}
+	things := []string{k.thing(applied)}
 	out, err := h.runScript(ctx, "read who manages what", changeTimeout)(othersScript(things, managedBy))
 	if err != nil {
-		return nil, err
+		return nil, masked(err)
 	}
 	if !parseOthers(out)[things[0]] {
-		if _, err := h.runScript(ctx, "remove directory "+path, changeTimeout)(removeDirectoryScript(path)); err != nil {
-			return nil, err
+		if err := k.remove(ctx, h, applied); err != nil {
+			return nil, masked(err)
 		}
 	}
 	if managedBy != "" {
 		if _, err := h.runScript(ctx, "forget "+managedBy, changeTimeout)(releaseScript(things, managedBy)); err != nil {
-			return nil, err
+			return nil, masked(err)
 		}
 	}
 	return &emptypb.Empty{}, nil

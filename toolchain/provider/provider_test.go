@@ -51,7 +51,7 @@ func TestCheckMakesDefaultsExplicitAndKeepsSecrets(t *testing.T) {
 	if strings.Join(fs, "\n") != want {
 		t.Errorf("failures:\n%s", strings.Join(fs, "\n"))
 	}
-	if _, err := p.Check(context.Background(), &pulumirpc.CheckRequest{Urn: "urn:pulumi:s::p::hostform-ssh:host:File::f", News: in}); err == nil {
+	if _, err := p.Check(context.Background(), &pulumirpc.CheckRequest{Urn: "urn:pulumi:s::p::hostform-ssh:host:AptPackages::f", News: in}); err == nil {
 		t.Error("a type this stage does not serve must be refused")
 	}
 }
@@ -131,7 +131,7 @@ func TestSchemaNamesThePackageAndTheDynamicAlias(t *testing.T) {
 	if err := json.Unmarshal([]byte(schemaJSON()), &s); err != nil {
 		t.Fatal(err)
 	}
-	if s.Name != "hostform-ssh" || len(s.Resources) != 1 || s.Resources[typeDirectory].Aliases[0].Type != "pulumi-nodejs:dynamic/host:Directory" {
+	if s.Name != "hostform-ssh" || len(s.Resources) != 2 || s.Resources[typeDirectory].Aliases[0].Type != "pulumi-nodejs:dynamic/host:Directory" || s.Resources[typeFile].Aliases[0].Type != "pulumi-nodejs:dynamic/host:File" {
 		t.Errorf("%+v", s)
 	}
 }
@@ -149,7 +149,7 @@ func TestCheckInAPreviewLeavesUnknownsAlone(t *testing.T) {
 	if !got["path"].IsComputed() || !got["mode"].IsComputed() || str(got, "group") != "app" {
 		t.Errorf("unknowns must stay unknown, known defaults filled in: %v", got)
 	}
-	d := directoryDiff(resource.NewPropertyMapFromMap(state(directoryObserved{Exists: true, Mode: "0750", Owner: "root", Group: "root"}, nil)), got)
+	d := diff(directoryKind{}, resource.NewPropertyMapFromMap(state(directoryObserved{Exists: true, Mode: "0750", Owner: "root", Group: "root"}, nil)), got)
 	if d.Changes != pulumirpc.DiffResponse_DIFF_SOME || strings.Join(d.Replaces, ",") != "path" {
 		t.Errorf("an unknown path or mode is a change: %v", d)
 	}

@@ -38,6 +38,9 @@ type words struct {
 // Quoted marks a value to be quoted as one word.
 type Quoted string
 
+// QuotedScript marks a whole script (newlines allowed) to be quoted as one word, for bash -c.
+type QuotedScript string
+
 func (w *words) add(parts ...any) *words {
 	for _, p := range parts {
 		switch v := p.(type) {
@@ -45,6 +48,12 @@ func (w *words) add(parts ...any) *words {
 			w.b.WriteString(v)
 		case Quoted:
 			q, err := sh(string(v), false)
+			if err != nil && w.err == nil {
+				w.err = err
+			}
+			w.b.WriteString(q)
+		case QuotedScript:
+			q, err := sh(string(v), true)
 			if err != nil && w.err == nil {
 				w.err = err
 			}

@@ -29,6 +29,24 @@ func schemaJSON() string {
 	for k, v := range directoryIn {
 		directoryOut[k] = v
 	}
+	fileIn := map[string]any{
+		"connection":      directoryIn["connection"],
+		"path":            map[string]string{"type": "string", "description": "Absolute path on the host."},
+		"content":         map[string]string{"type": "string", "description": "The whole content; a secret with `secret: true`."},
+		"secret":          map[string]string{"type": "boolean", "description": "Never read back or shown; state keeps only its keyed hash. Default mode 0600."},
+		"mode":            map[string]string{"type": "string", "description": `Octal, default "0644" ("0600" for a secret).`},
+		"owner":           map[string]string{"type": "string", "description": `Default "root".`},
+		"group":           map[string]string{"type": "string", "description": "Default: the owner."},
+		"verifyCommand":   map[string]string{"type": "string", "description": "Shell run after the new content is in place; on failure the old content is put back."},
+		"onChangeCommand": map[string]string{"type": "string", "description": "Shell run after the content changed (a reload)."},
+		"hashKey":         map[string]any{"type": "string", "secret": true, "description": "The key of a secret file's hash in state; pass a secret empty string, the provider fills it."},
+		"managedBy":       directoryIn["managedBy"],
+	}
+	fileOut := map[string]any{"observed": directoryOut["observed"], "appliedAt": str, "hostformSchema": directoryOut["hostformSchema"],
+		"contentHmac": map[string]string{"type": "string", "description": "A secret file's content: HMAC-SHA256 of its sha256 under hashKey."}}
+	for k, v := range fileIn {
+		fileOut[k] = v
+	}
 	schema := map[string]any{
 		"name":    pkgName,
 		"version": version,
@@ -40,6 +58,13 @@ func schemaJSON() string {
 				"requiredInputs":  []string{"connection", "path"},
 				"properties":      directoryOut,
 				"aliases":         []map[string]string{{"type": "pulumi-nodejs:dynamic/host:Directory"}},
+			},
+			typeFile: map[string]any{
+				"description":     "A file, written atomically from stdin, read back on refresh (content, mode, owner, group).",
+				"inputProperties": fileIn,
+				"requiredInputs":  []string{"connection", "path", "content"},
+				"properties":      fileOut,
+				"aliases":         []map[string]string{{"type": "pulumi-nodejs:dynamic/host:File"}},
 			},
 		},
 	}
