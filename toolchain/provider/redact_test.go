@@ -1,9 +1,14 @@
 package main
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
 	"errors"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
@@ -38,8 +43,8 @@ func TestRedactMasksCredentialShapes(t *testing.T) {
 		"rtmp://live.example/app/streamkey123": "rtmp://live.example/app/[redacted]",
 		"token ghp_" + strings.Repeat("a", 24): "token [redacted]",
 		"jwt eyJhbGciOi.eyJzdWIi.sig":          "jwt [redacted]",
-		"-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----\nafter": "-----BEGIN OPENSSH PRIVATE KEY----- [redacted]\nafter",
-		"nothing to hide: /srv/app 0644 root":                                                   "nothing to hide: /srv/app 0644 root",
+		generatedKeyPEM(t) + "after":           "-----BEGIN OPENSSH PRIVATE KEY----- [redacted]\nafter",
+		"nothing to hide: /srv/app 0644 root":  "nothing to hide: /srv/app 0644 root",
 	}
 	for in, want := range cases {
 		if got := redact(in); got != want {
@@ -53,4 +58,19 @@ func TestEnvFileValues(t *testing.T) {
 	if got != "it's|q|bare" {
 		t.Errorf("got %q", got)
 	}
+}
+
+// generatedKeyPEM is an ed25519 private key made at test time, in OpenSSH's PEM form: test keys
+// are never committed, not even key-shaped text.
+func generatedKeyPEM(t *testing.T) string {
+	t.Helper()
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(key, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(block))
 }
