@@ -2,12 +2,10 @@
 // that waits on real hosts can miss a deadline once. The file runs again with fresh hosts; what
 // passes then is counted as passed and named as flaky in the summary, never silently. What fails
 // again stays failed. Pure: reports in, files or a merged report out.
-import type { FileResult, Report } from "./summary.js";
+import { type FileResult, type Report, rel } from "./summary.js";
 
 /** At most this many failed files run again: more than that is not a flake but a breakage. */
 export const MAX_RETRIED_FILES = 3;
-
-const rel = (name: string, root: string) => (name.startsWith(`${root}/`) ? name.slice(root.length + 1) : name);
 
 /** The files of `report` that failed (a test, or the file outside its tests), relative to `root`. */
 export function failedFiles(report: Report, root: string): string[] {

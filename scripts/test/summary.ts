@@ -9,6 +9,8 @@ export interface Report {
 }
 
 const firstLine = (text: string | undefined, fallback: string): string => (text ?? "").split("\n").find((l) => l.trim()) ?? fallback;
+/** A test file's path relative to the repository's root (vitest reports absolute paths). */
+export const rel = (name: string, root: string): string => (name.startsWith(`${root}/`) ? name.slice(root.length + 1) : name);
 const short = (text: string): string => (text.length > 300 ? `${text.slice(0, 297)}...` : text);
 
 /** One line per failing test, and per file that failed outside its tests (a hook, an import). */
@@ -16,10 +18,10 @@ export function failures(reports: Report[], root: string): string[] {
   const lines: string[] = [];
   for (const r of reports) {
     for (const file of r.testResults ?? []) {
-      const rel = file.name.startsWith(`${root}/`) ? file.name.slice(root.length + 1) : file.name;
+      const name = rel(file.name, root);
       const failed = (file.assertionResults ?? []).filter((a) => a.status === "failed");
-      if (file.status === "failed" && failed.length === 0) lines.push(`${rel}: ${short(firstLine(file.message, "failed"))}`);
-      for (const a of failed) lines.push(`${rel} > ${a.fullName}: ${short(firstLine(a.failureMessages?.[0], "failed"))}`);
+      if (file.status === "failed" && failed.length === 0) lines.push(`${name}: ${short(firstLine(file.message, "failed"))}`);
+      for (const a of failed) lines.push(`${name} > ${a.fullName}: ${short(firstLine(a.failureMessages?.[0], "failed"))}`);
     }
     if (r.success === false && r.numFailedTests === 0 && !(r.testResults ?? []).some((f) => f.status === "failed")) {
       lines.push('an error outside any test: see vitest\'s "Unhandled Errors" above');
