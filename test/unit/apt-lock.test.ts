@@ -8,7 +8,11 @@ import { describe, expect, it } from "vitest";
 import { chromeInstall } from "../../components/blocks/browser/browser";
 import { NODE_DEFAULTS, nodeInstall } from "../../components/blocks/base/node";
 import { pinnedKeyring, SIGNING_KEYS } from "../../components/blocks/base/downloads";
-import { APT_INSTALL, installScript, purgeScript, withAptLock } from "../../components/host/kinds/packages";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { APT_INSTALL, installScript, listsFresh, purgeScript, withAptLock } from "../../components/host/kinds/packages";
 
 const PRELUDE_END = 'wait_lock="-o DPkg::Lock::Timeout=$(( deadline > $(date +%s) ? deadline - $(date +%s) : 1 ))"\n';
 
@@ -57,7 +61,7 @@ hf_apt_install google-chrome-beta
   if [ -n "$(dpkg --audit 2>/dev/null || :)" ]; then hf_apt_install -f -o Dpkg::Options::=--force-confold; fi
 fi
 # Refresh the package lists when they are older than a day (or absent); a 404 refreshes them too (hf_apt_install).
-if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages' -mmin -1440 -print -quit 2>/dev/null)" ]; then
+if ! [ -n "$(find /var/lib/apt/lists -maxdepth 1 \\( -name '*_Packages' -o -name '*_Packages.lz4' -o -name '*_Packages.gz' -o -name '*_Packages.xz' -o -name '*_Packages.zst' \\) -mmin -1440 -print -quit 2>/dev/null)" ]; then
   apt-get $wait_lock update -qq
 fi
 hf_apt_install --no-install-recommends -o Dpkg::Options::=--force-confold jq tree
@@ -81,5 +85,33 @@ for p in jq tree; do touch /var/lib/hostform/packages/"$p"; done
     }
     expect(purgeScript(["jq"])).not.toContain("install");
     expect(withAptLock("true\n", 5)).toMatch(/^t=5\n[\s\S]*\ntrue\n$/);
+  });
+
+  it("the lists count as fresh when a plain or compressed list was written in the last day, never otherwise", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "hf-lists-"));
+    const fresh = () => {
+      try {
+        execFileSync("bash", ["-c", listsFresh(dir)]);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      expect(fresh()).toBe(false); // no lists at all
+      writeFileSync(path.join(dir, "lock"), "");
+      writeFileSync(path.join(dir, "deb.debian.org_debian_dists_bookworm_Release"), "");
+      expect(fresh()).toBe(false); // only files that are not package lists
+      for (const name of ["deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages", "x_Packages.lz4", "x_Packages.gz", "x_Packages.xz", "x_Packages.zst"]) {
+        const file = path.join(dir, name);
+        writeFileSync(file, "");
+        expect(fresh(), name).toBe(true);
+        const twoDaysAgo = Date.now() / 1000 - 2 * 86400;
+        utimesSync(file, twoDaysAgo, twoDaysAgo);
+        expect(fresh(), `${name} two days old`).toBe(false);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

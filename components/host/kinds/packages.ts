@@ -1,4 +1,4 @@
-import { script, strict } from "../quote";
+import { script, sh, strict } from "../quote";
 import type { BaseInputs, Kind } from "./kind";
 
 export interface PackagesInputs extends BaseInputs {
@@ -107,12 +107,20 @@ const DPKG_REPAIR = `if [ -n "$(find /var/lib/dpkg/updates -maxdepth 1 -type f -
 fi
 `;
 
+/**
+ * True (exit 0) when a package list in `dir` was written in the last day. apt keeps a list plain
+ * (`*_Packages`) or, with Acquire::GzipIndexes, compressed (`*_Packages.lz4`, `.gz`, `.xz`, `.zst`).
+ */
+export function listsFresh(dir = "/var/lib/apt/lists"): string {
+  return `[ -n "$(find ${sh(dir)} -maxdepth 1 \\( -name '*_Packages' -o -name '*_Packages.lz4' -o -name '*_Packages.gz' -o -name '*_Packages.xz' -o -name '*_Packages.zst' \\) -mmin -1440 -print -quit 2>/dev/null)" ]`;
+}
+
 export function installScript(missing: readonly string[], recommends: boolean, lockTimeout = LOCK_TIMEOUT_SECONDS): string {
-  return strict(withAptLock(DPKG_REPAIR + script`# Refresh the package lists when they are older than a day (or absent); a 404 refreshes them too (hf_apt_install).
-if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages' -mmin -1440 -print -quit 2>/dev/null)" ]; then
+  return strict(withAptLock(DPKG_REPAIR + `# Refresh the package lists when they are older than a day (or absent); a 404 refreshes them too (hf_apt_install).
+if ! ${listsFresh()}; then
   apt-get $wait_lock update -qq
 fi
-hf_apt_install ${[...(recommends ? [] : ["--no-install-recommends"]), "-o", "Dpkg::Options::=--force-confold", ...missing]}
+` + script`hf_apt_install ${[...(recommends ? [] : ["--no-install-recommends"]), "-o", "Dpkg::Options::=--force-confold", ...missing]}
 mkdir -p ${MARKS}
 for p in ${[...missing]}; do touch ${MARKS}/"$p"; done
 `, lockTimeout));
