@@ -54,18 +54,25 @@ function pm2Checks(c: Ctx, daemon: boolean, apps: readonly Pm2App[]): CheckResul
   if (!daemon) {
     return [result("pm2", "fail", [`the PM2 daemon of ${p.user} is not running (no live pid in ${p.home}/.pm2/pm2.pid): no app runs`, ...c.lines("pm2").filter((l) => l !== "daemon=down").slice(-2)], remedy.pm2Down(c.plan))];
   }
-  const extra = apps.filter((a) => !p.apps.includes(a.name)).map((a) => a.name);
+  const names = [...new Set(apps.map((a) => a.name))];
+  const extra = names.filter((n) => !p.apps.includes(n));
   const out = [result("pm2", extra.length ? "warn" : "ok", [
-    `daemon running, ${apps.length} app${apps.length === 1 ? "" : "s"}`,
+    `daemon running, ${names.length} app${names.length === 1 ? "" : "s"}`,
     ...(extra.length ? [`not hostform's: ${extra.join(", ")} (an up deletes them)`] : []),
   ], { say: "hostform keeps only the ecosystem's apps.", run: [`npm run up -- --stack ${c.plan.stack}`], from: "hostform" })];
   for (const name of p.apps) {
-    const a = apps.find((x) => x.name === name);
-    if (!a) {
+    // A cluster app is one entry per worker: the app is as well as its worst worker, its counters summed.
+    const workers = apps.filter((x) => x.name === name);
+    if (workers.length === 0) {
       out.push(result(`pm2 ${name}`, "fail", ["not in PM2's process list"], remedy.pm2App(c.plan, name, true)));
       continue;
     }
-    const counts = `${a.restarts} restart${a.restarts === 1 ? "" : "s"}${a.unstable ? `, ${a.unstable} unstable` : ""}`;
+    const worst = workers.find((w) => w.status !== "online") ?? workers.reduce((x, y) => (y.unstable > x.unstable || y.restarts > x.restarts ? y : x));
+    const restarts = workers.reduce((n, w) => n + w.restarts, 0);
+    const unstable = workers.reduce((n, w) => n + w.unstable, 0);
+    const a = { ...worst, restarts, unstable, since: Math.max(...workers.map((w) => w.since)) };
+    const many = workers.length > 1 ? `${workers.filter((w) => w.status === "online").length} of ${workers.length} workers online, ` : "";
+    const counts = `${many}${a.restarts} restart${a.restarts === 1 ? "" : "s"}${a.unstable ? `, ${a.unstable} unstable` : ""}`;
     if (a.status !== "online") {
       out.push(result(`pm2 ${name}`, "fail", [`${a.status}, ${counts}`, ...appLog(c, a)], remedy.pm2App(c.plan, name, false)));
     } else if (a.unstable > 0 || a.restarts >= RESTARTS_WARN) {
@@ -89,16 +96,16 @@ function ports(c: Ctx, apps: readonly Pm2App[]): CheckResult[] {
   const listeners = parseListeners(lines);
   const procs = parseProcs(c.lines("procs"));
   const withOwners = lines[0] === "tool=ss";
-  const pidOf = (app: string) => apps.find((a) => a.name === app)?.pid ?? 0;
+  const pidsOf = (app: string) => apps.filter((a) => a.name === app && a.pid > 0).map((a) => a.pid);
   const owns = (l: Listener, want: { app?: string; process?: string }) =>
-    l.processes.some((p) => (want.process ? p.name === want.process : pidOf(want.app!) > 0 && descends(procs, p.pid, pidOf(want.app!))));
+    l.processes.some((p) => (want.process ? p.name === want.process : pidsOf(want.app!).some((root) => descends(procs, p.pid, root))));
   const statuses: Status[] = [];
   const evidence = c.plan.ports.map((want) => {
     const who = want.app ?? want.process!;
     const l = listeners.find((x) => x.port === want.port);
     if (!l) {
       statuses.push("fail");
-      const elsewhere = want.app && pidOf(want.app) > 0 ? listeners.filter((x) => owns(x, want)).map((x) => `:${x.port}`) : [];
+      const elsewhere = want.app && pidsOf(want.app).length > 0 ? listeners.filter((x) => owns(x, want)).map((x) => `:${x.port}`) : [];
       return `:${want.port} ${who}: nothing listens${elsewhere.length ? `; ${who} listens on ${elsewhere.join(", ")} instead` : ""}`;
     }
     const holders = l.processes.map((p) => `${p.name} pid ${p.pid}`).join(", ");

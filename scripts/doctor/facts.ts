@@ -138,15 +138,20 @@ export interface Pm2List {
   readonly apps: readonly Pm2App[];
 }
 
+/**
+ * `pm2 jlist` through the probe's filter: one entry per process, so a cluster app's workers are
+ * all kept (same name, each with its own pid and counters); log lines go to the entry just before.
+ */
 export function parsePm2List(lines: readonly string[]): Pm2List {
-  const apps = new Map<string, { app: Omit<Pm2App, "out" | "err">; out: string[]; err: string[] }>();
+  const apps: { app: Omit<Pm2App, "out" | "err">; out: string[]; err: string[] }[] = [];
   for (const line of lines) {
     const a = /^app (\S+) (\S+) (\d+) (\d+) (\d*) (\d*)$/.exec(line);
-    if (a) apps.set(a[1], { app: { name: a[1], status: a[2], restarts: Number(a[3]), unstable: Number(a[4]), since: Number(a[5]) || 0, pid: Number(a[6]) || 0 }, out: [], err: [] });
+    if (a) apps.push({ app: { name: a[1], status: a[2], restarts: Number(a[3]), unstable: Number(a[4]), since: Number(a[5]) || 0, pid: Number(a[6]) || 0 }, out: [], err: [] });
     const l = /^(out|err) (\S+) (.*)$/.exec(line);
-    if (l) apps.get(l[2])?.[l[1] as "out" | "err"].push(l[3]);
+    const last = apps.at(-1);
+    if (l && last?.app.name === l[2]) last[l[1] as "out" | "err"].push(l[3]);
   }
-  return { daemon: lines.includes("daemon=up"), apps: [...apps.values()].map(({ app, out, err }) => ({ ...app, out, err })) };
+  return { daemon: lines.includes("daemon=up"), apps: apps.map(({ app, out, err }) => ({ ...app, out, err })) };
 }
 
 export interface Listener {

@@ -200,6 +200,32 @@ describe("doctor: the checks of each role", () => {
     expect(JSON.stringify(results)).not.toMatch(/0123456789-SECRET/);
   });
 
+  it("a cluster app is one check over all its workers: the worst worker's state, counters summed, a port held by any worker", () => {
+    const results = evaluate(vm, {
+      sections: sections({
+        env: [String(NOW), "+0000", "container=", "systemd=yes"],
+        pm2: [
+          "daemon=up",
+          `app frontend-dev online 0 0 ${(NOW - 7500) * 1000} 790`,
+          `app frontend-dev online 2 0 ${(NOW - 60) * 1000} 791`,
+          `app backend-dev online 0 0 ${(NOW - 7500) * 1000} 792`,
+          "app backend-dev errored 3 3 0 0",
+          "err backend-dev EADDRINUSE",
+        ],
+        ports: ["tool=ss", 'LISTEN 0 511 *:3001 *:* users:(("node",pid=812,fd=21))'],
+        procs: ["790 (node) S 1", "791 (node) S 1", "812 (node) S 791"],
+      }),
+    }, []);
+    const pick = (...names: string[]) => brief(results.filter((r) => names.includes(r.check)));
+    expect(pick("pm2", "pm2 frontend-dev", "pm2 backend-dev")).toEqual([
+      ["ok", "pm2", "daemon running, 2 apps"],
+      ["ok", "pm2 frontend-dev", "online for 1 min, 2 of 2 workers online, 2 restarts"],
+      ["fail", "pm2 backend-dev", "errored, 1 of 2 workers online, 3 restarts, 3 unstable", "err | EADDRINUSE"],
+    ]);
+    // :3001 is held by a child of frontend-dev's second worker: frontend-dev's.
+    expect(results.find((r) => r.check === "ports")!.evidence).toContain(":3001 frontend-dev: listening (node pid 812)");
+  });
+
   it("the duel container in the sandbox: the GPU is a warn with the reason; the start script's failure and the secrets file are read", () => {
     const results = evaluate(gpu, {
       sections: sections({

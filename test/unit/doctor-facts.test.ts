@@ -79,6 +79,15 @@ describe("doctor: parsers of the probe's sections", () => {
     expect(parsePm2List(["daemon=down"])).toEqual({ daemon: false, apps: [] });
   });
 
+  it("keeps every worker of a cluster app, each with its own pid, counters and log lines", () => {
+    const list = parsePm2List(["daemon=up", "app site online 0 0 1795441000000 901", "app site errored 4 4 1795441900000 0", "err site EADDRINUSE", "app site online 1 0 1795442000000 903"]);
+    expect(list.apps.map((a) => [a.name, a.status, a.restarts, a.pid, a.err])).toEqual([
+      ["site", "online", 0, 901, []],
+      ["site", "errored", 4, 0, ["EADDRINUSE"]],
+      ["site", "online", 1, 903, []],
+    ]);
+  });
+
   it("reads listeners from ss (with processes) or from /proc/net/tcp (ports only)", () => {
     expect(parseListeners([
       "tool=ss",
