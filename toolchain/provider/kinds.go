@@ -19,7 +19,8 @@ type hostKind interface {
 	hostState() []string
 	id(c connection, m resource.PropertyMap) string
 	thing(m resource.PropertyMap) string
-	observe(ctx context.Context, h *hostConn, m resource.PropertyMap) (any, error)
+	// observe reads through a connection, or through the host's batch (batch.go) for a Read.
+	observe(ctx context.Context, h scriptRunner, m resource.PropertyMap) (any, error)
 	observedOf(raw []byte) any
 	drifted(m resource.PropertyMap, o any) []string
 	converge(ctx context.Context, h *hostConn, m resource.PropertyMap, o any) error
@@ -27,6 +28,11 @@ type hostKind interface {
 	asInputs(m resource.PropertyMap, o any) map[string]string
 	// outputs: what state keeps of the inputs (a secret file's content is dropped).
 	outputs(m resource.PropertyMap) resource.PropertyMap
+}
+
+// scriptRunner runs one builder's script and names the step in its errors: a hostConn, or a batcher.
+type scriptRunner interface {
+	runScript(ctx context.Context, step string, timeoutSeconds float64) func(string, error) (string, error)
 }
 
 const typeFile = pkgName + ":host:File"
@@ -57,7 +63,7 @@ func (directoryKind) id(c connection, m resource.PropertyMap) string {
 }
 func (directoryKind) thing(m resource.PropertyMap) string { return "directory:" + str(m, "path") }
 
-func (directoryKind) observe(ctx context.Context, h *hostConn, m resource.PropertyMap) (any, error) {
+func (directoryKind) observe(ctx context.Context, h scriptRunner, m resource.PropertyMap) (any, error) {
 	path := str(m, "path")
 	out, err := h.runScript(ctx, "read "+path, readTimeout)(observeDirectoryScript(path))
 	if err != nil {
@@ -143,7 +149,7 @@ func (fileKind) hostState() []string {
 func (fileKind) id(c connection, m resource.PropertyMap) string { return c.Host + ":" + str(m, "path") }
 func (fileKind) thing(m resource.PropertyMap) string            { return "file:" + str(m, "path") }
 
-func (fileKind) observe(ctx context.Context, h *hostConn, m resource.PropertyMap) (any, error) {
+func (fileKind) observe(ctx context.Context, h scriptRunner, m resource.PropertyMap) (any, error) {
 	i := fileInputsOf(m)
 	out, err := h.runScript(ctx, "read "+i.Path, readTimeout)(observeFileScript(i.Path, !i.Secret))
 	if err != nil {

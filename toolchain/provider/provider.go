@@ -360,11 +360,8 @@ func (p *hostProvider) read(ctx context.Context, req *pulumirpc.ReadRequest) (*p
 		inputs = applied
 	}
 	remember(secretValuesOf(inputs))
-	h, err := p.pool.get(withCurrentPin(connectionOf(applied), p.pins))
-	if err != nil {
-		return nil, err
-	}
-	observed, err := k.observe(ctx, h, applied)
+	// A host's reads share one exec: the batch opens the connection and runs what queued meanwhile.
+	observed, err := k.observe(ctx, p.pool.reads(withCurrentPin(connectionOf(applied), p.pins)), applied)
 	if err != nil {
 		return nil, err
 	}

@@ -93,6 +93,8 @@ type pool struct {
 	mu     sync.Mutex
 	conns  map[string]*poolEntry
 	opened int
+	// batchers: each host's reads, queued into one exec (batch.go).
+	batchers map[string]*batcher
 }
 
 type poolEntry struct {
@@ -101,7 +103,25 @@ type poolEntry struct {
 	err  error
 }
 
-func newPool() *pool { return &pool{conns: map[string]*poolEntry{}} }
+func newPool() *pool { return &pool{conns: map[string]*poolEntry{}, batchers: map[string]*batcher{}} }
+
+// reads: the host's batcher, which opens the connection (get) on its first read.
+func (p *pool) reads(c connection) *batcher {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b, ok := p.batchers[c.key()]
+	if !ok {
+		b = newBatcher(c.where(), func() (execer, error) {
+			h, err := p.get(c)
+			if err != nil {
+				return nil, err
+			}
+			return h, nil
+		})
+		p.batchers[c.key()] = b
+	}
+	return b
+}
 
 func (p *pool) get(c connection) (*hostConn, error) {
 	p.mu.Lock()
@@ -131,6 +151,7 @@ func (p *pool) closeAll() {
 		}
 		delete(p.conns, k)
 	}
+	p.batchers = map[string]*batcher{}
 }
 
 func signer(c connection) (ssh.Signer, error) {

@@ -1,29 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Connection } from "../../../../components/host/ssh";
+import { File } from "../go-provider-kinds";
 
-// The Go provider's File, declared by its type token as components/host/resources.ts declares the
-// dynamic one: a secret file's content is a Pulumi secret, and `hashKey` a secret placeholder the
-// provider fills with the key of its hash in state. No topology uses it yet (docs/go-provider.md, stage 2).
-interface FileArgs {
-  connection: pulumi.Input<Connection>;
-  path: string;
-  content: pulumi.Input<string>;
-  secret?: boolean;
-  mode?: string;
-  verifyCommand?: string;
-  onChangeCommand?: string;
-}
-
-class File extends pulumi.CustomResource {
-  declare readonly observed: pulumi.Output<unknown>;
-  constructor(name: string, args: FileArgs) {
-    const managedBy = `${pulumi.getProject()}/${pulumi.getStack()}/File/${name}`;
-    const content = args.secret ? pulumi.secret(args.content) : args.content;
-    const hashKey = args.secret ? { hashKey: pulumi.secret("") } : {};
-    super("hostform-ssh:host:File", name, { ...args, content, secret: args.secret ?? false, ...hashKey, managedBy, observed: undefined, appliedAt: undefined });
-  }
-}
-
+// The Go provider's File, a secret one and a plain one (docs/go-provider.md, stage 2).
 const config = new pulumi.Config("test");
 const connection = config.requireObject<Connection>("connection");
 const token = config.requireSecret("token");

@@ -1,17 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Connection } from "../../../../components/host/ssh";
+import { Directory } from "../go-provider-kinds";
 
-// The Go provider's Directory, declared by its type token: the engine loads the plugin
-// pulumi-resource-hostform-ssh from the plugin cache (scripts/install-pulumi.sh puts it there).
-// No topology uses it yet (docs/go-provider.md, stage 1).
-class Directory extends pulumi.CustomResource {
-  declare readonly observed: pulumi.Output<unknown>;
-  constructor(name: string, args: { connection: pulumi.Input<Connection>; path: string; mode?: string; owner?: string; group?: string }) {
-    const managedBy = `${pulumi.getProject()}/${pulumi.getStack()}/Directory/${name}`;
-    super("hostform-ssh:host:Directory", name, { ...args, managedBy, observed: undefined, appliedAt: undefined });
-  }
-}
-
+// The Go provider's Directory (docs/go-provider.md, stage 1).
 const config = new pulumi.Config("test");
 const given = config.requireObject<Connection>("connection");
 // A private key given as a secret (test:privateKey) instead of a path: it must stay a secret.
