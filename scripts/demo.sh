@@ -15,6 +15,8 @@ fi
 
 say "1/3 setup (Debian packages, npm packages, Pulumi toolchain)"
 bash scripts/setup.sh
+# shellcheck source=scripts/use-node.sh
+source scripts/use-node.sh
 
 say "2/3 sandbox hosts"
 npx tsx scripts/sandbox.ts up

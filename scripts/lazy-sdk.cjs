@@ -1,10 +1,9 @@
 // Preloaded by scripts/pulumi.sh (NODE_OPTIONS=--require) into the Node.js processes the Pulumi CLI
-// starts: the program and the dynamic provider. @pulumi/pulumi loads two large packages at start-up
-// that a no-op check never uses: @npmcli/arborist (for packaging function code, which dynamic
-// providers never do) and, in the provider process, the TypeScript compiler (for serializing
-// closures, which only the program does). Together about 0.8 s of CPU in every provider process and
-// 0.5 s in the program (bench/README.md). Here both load on first use instead. Only the SDK's own
-// requires are deferred; anything else that requires them gets the real module.
+// starts: the program and the dynamic provider. @pulumi/pulumi loads the TypeScript compiler at
+// start-up (for serializing closures, which only the program does, never a provider process): 0.3 to
+// 0.5 s of CPU (bench/README.md). Here it loads on first use instead. Only the SDK's own require is
+// deferred; anything else that requires it gets the real module. (Up to 3.248 the SDK also loaded
+// @npmcli/arborist eagerly, deferred here too; 3.276 reads package.json files without it.)
 //
 // It also trims three things the SDK does per resource and per promise, for nobody unless the
 // engine runs with -v or a program leaks a promise (review 3, §2(f): the program's CPU halves):
@@ -19,7 +18,6 @@ const Module = require("node:module");
 const path = require("node:path");
 
 const DEFERRED = {
-  "@npmcli/arborist": `${path.sep}runtime${path.sep}closure${path.sep}codePaths.js`,
   typescript: `${path.sep}typescript-shim.js`,
 };
 

@@ -1,6 +1,6 @@
 /**
  * What `drift` and `preview` show while they run: a line when the hosts start being read, and one
- * per host when the previews are done (this Pulumi CLI, 3.248, has no `preview --event-log` to
+ * per host when the previews are done (this Pulumi CLI, 3.276, has no `preview --event-log` to
  * follow each host as it goes). And the CLI's own messages of the two previews side by side, each
  * shown once. Pure; unit tested.
  */

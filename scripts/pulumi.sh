@@ -8,6 +8,10 @@ if [ ! -x "$root/.toolchain/bin/pulumi" ]; then
   exit 2
 fi
 export PATH="$root/.toolchain/bin:$PATH"
+# The program and the provider run on Node.js 22 or 24 (@pulumi/pulumi needs 22): the machine's own
+# node when it is one of those, else the project's Node 24 (scripts/use-node.sh).
+# shellcheck source=scripts/use-node.sh
+source "$root/scripts/use-node.sh"
 export PULUMI_HOME="$root/.toolchain/home"
 # The state backend (docs/state-backends.md): PULUMI_BACKEND_URL when it is set. Otherwise the
 # sandbox stack keeps its state in .state/ (its hosts and passphrase belong to this checkout, and

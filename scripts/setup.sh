@@ -24,6 +24,10 @@ fi
 if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then export PATH="/usr/local/go/bin:$PATH"; fi
 command -v go >/dev/null || { echo "[setup] Go is needed to build the Pulumi toolchain (apt-get install golang, or /usr/local/go)" >&2; exit 2; }
 
+# Node.js 24 where the machine's node is not 22 or 24 (Debian's is 20): npm ci and the build below run on it.
+# shellcheck source=scripts/use-node.sh
+source scripts/use-node.sh
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (npm ci)"
   npm ci --no-audit --no-fund

@@ -4,6 +4,11 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
+# The suite runs on Node.js 24 (installed into .toolchain/ where the machine's node is 20), or on
+# the machine's own node when that is 22 or 24 (scripts/use-node.sh).
+# shellcheck source=scripts/use-node.sh
+source scripts/use-node.sh || exit 1
+echo "== Node.js $(node --version)"
 # On a fresh clone `npm test` sets up what it needs first (the same script `npm run demo` and CI call).
 if [ ! -d node_modules ] || [ ! -x .toolchain/bin/pulumi ] || [ ! -x .toolchain/bin/actionlint ]; then bash scripts/setup.sh; fi
 results=$(mktemp -d)

@@ -82,8 +82,7 @@ describe("a PostgreSQL state backend for a sandbox stack", () => {
     const [h] = await sandbox.up([{ name: HOST, flavor: "container" }]);
     // The checkout: the wrapper, the toolchain, a program, and a committed sandbox stack file.
     mkdirSync(path.join(checkout, "scripts"), { recursive: true });
-    copyFileSync(path.join(ROOT, "scripts/pulumi.sh"), path.join(checkout, "scripts/pulumi.sh"));
-    copyFileSync(path.join(ROOT, "scripts/lazy-sdk.cjs"), path.join(checkout, "scripts/lazy-sdk.cjs"));
+    for (const f of ["scripts/pulumi.sh", "scripts/use-node.sh", "scripts/lazy-sdk.cjs"]) copyFileSync(path.join(ROOT, f), path.join(checkout, f));
     symlinkSync(path.join(ROOT, ".toolchain"), path.join(checkout, ".toolchain"));
     symlinkSync(PROGRAM, path.join(checkout, "program"));
     symlinkSync(path.join(ROOT, "node_modules"), path.join(checkout, "node_modules"));

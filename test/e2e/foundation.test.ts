@@ -19,7 +19,7 @@ describe("foundation: real Pulumi CLI against a sandbox host", () => {
 
   it("runs the installed CLI at the SDK's version", async () => {
     const r = await run("bash", ["scripts/pulumi.sh", "version"]);
-    expect(r.stdout.trim()).toBe("v3.248.0");
+    expect(r.stdout.trim()).toBe("v3.276.0");
   });
 
   it("up creates the managed file; a second up changes nothing; destroy removes it", async () => {

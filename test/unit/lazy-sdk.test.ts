@@ -18,10 +18,12 @@ function node(code: string, preload: boolean, env: NodeJS.ProcessEnv = {}): Reco
 const LOADED = `const loaded = (p) => Object.keys(require.cache).some((k) => k.includes(p));`;
 
 describe("scripts/lazy-sdk.cjs (preloaded by scripts/pulumi.sh)", () => {
-  it("loads @pulumi/pulumi without @npmcli/arborist and the TypeScript compiler, and only those are deferred", () => {
+  // @pulumi/pulumi 3.276 no longer requires @npmcli/arborist (3.248 did, at start-up): a later SDK
+  // that loads it again fails here, and lazy-sdk.cjs would need its deferral back.
+  it("loads @pulumi/pulumi without the TypeScript compiler (and arborist, which the SDK no longer loads), and only it is deferred", () => {
     const code = `${LOADED} require("@pulumi/pulumi"); console.log(JSON.stringify({
       arborist: loaded("/@npmcli/arborist/"), typescript: loaded("/typescript/lib/typescript.js"), grpc: loaded("/@grpc/grpc-js/") }))`;
-    expect(node(code, false)).toEqual({ arborist: true, typescript: true, grpc: true });
+    expect(node(code, false)).toEqual({ arborist: false, typescript: true, grpc: true });
     expect(node(code, true)).toEqual({ arborist: false, typescript: false, grpc: true });
   });
 

@@ -10,7 +10,7 @@ const ROOT = path.resolve(__dirname, "../..");
 const dir = mkdtempSync(path.join(tmpdir(), "hostform-backend-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 mkdirSync(path.join(dir, "scripts"));
-copyFileSync(path.join(ROOT, "scripts/pulumi.sh"), path.join(dir, "scripts/pulumi.sh"));
+for (const f of ["scripts/pulumi.sh", "scripts/use-node.sh"]) copyFileSync(path.join(ROOT, f), path.join(dir, f));
 mkdirSync(path.join(dir, ".toolchain/bin"), { recursive: true });
 mkdirSync(path.join(dir, ".toolchain/home"));
 writeFileSync(path.join(dir, "Pulumi.sandbox.yaml"), "config: {}\n");

@@ -19,8 +19,7 @@ function checkout(pulumi: { fake: string } | "real"): string {
   const dir = mkdtempSync(path.join(tmpdir(), "hostform-salt-"));
   dirs.push(dir);
   mkdirSync(path.join(dir, "scripts"));
-  copyFileSync(path.join(ROOT, "scripts/pulumi.sh"), path.join(dir, "scripts/pulumi.sh"));
-  copyFileSync(path.join(ROOT, "scripts/lazy-sdk.cjs"), path.join(dir, "scripts/lazy-sdk.cjs"));
+  for (const f of ["scripts/pulumi.sh", "scripts/use-node.sh", "scripts/lazy-sdk.cjs"]) copyFileSync(path.join(ROOT, f), path.join(dir, f));
   writeFileSync(path.join(dir, "Pulumi.yaml"), "name: hostform-salt-test\nruntime: nodejs\n");
   writeFileSync(path.join(dir, "Pulumi.sandbox.yaml"), TRACKED);
   if (pulumi === "real") {

@@ -30,7 +30,7 @@ import (
 )
 
 // version is stamped at build time (-X main.version=...), the SDK's version.
-var version = "3.248.0"
+var version = "3.276.0"
 
 // bailExitCode is what cmd/run exits with when it already reported the error to the user.
 const bailExitCode = 32
