@@ -15,6 +15,7 @@ import type { RemoteDatabase } from "../../components/blocks/postgres/remote";
 import { duelAppUser, type DuelSettings } from "../../components/topologies/duel/settings";
 import type { DoctorPlan } from "../../components/topologies/doctor";
 import type { FlatlogicSettings } from "../../components/topologies/flatlogic/settings";
+import { TELEMETRY } from "../../components/topologies/flatlogic/apps";
 import { TOPOLOGIES } from "../../components/topologies/registry";
 import type { HostConfig, StackConfig } from "../../infra/config";
 
@@ -103,8 +104,7 @@ function flatlogic(h: HostConfig, s: FlatlogicSettings): Partial<HostPlan> {
       { port: 80, process: "apache2" },
       { port: s.frontendPort, app: "frontend-dev" },
       { port: s.backendPort, app: "backend-dev" },
-      { port: 4317, app: "fl-telemetry" },
-      { port: 4318, app: "fl-telemetry" },
+      ...TELEMETRY.ports.map((port) => ({ port, app: "fl-telemetry" })),
     ],
     // The runbook's expected healthy responses: 200, 401 without a JWT, 200 through Apache.
     health: [

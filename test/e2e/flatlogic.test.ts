@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectionOf, hostExec, ROOT, run, sandbox, summary, TestStack, until } from "./harness";
+import { connectionOf, hostExec, listeners, pm2Processes, processEnv, ROOT, run, sandbox, summary, TestStack, until } from "./harness";
 
 // Issue 4: the Flatlogic VM runbook (seeds/001) converged for real on a systemd host.
 const HOST = "e2e-flat";
@@ -52,8 +52,15 @@ describe("Flatlogic VM topology", () => {
     expect(JSON.parse((await get(`http://${h.address}:3000/api/health`)).body).secretSettings).toBe(1);
     expect(await hostExec(HOST, "stat -c '%a %U' /home/ubuntu/.pm2 /home/ubuntu/.pm2/dump.pm2 /home/ubuntu/executor/backend.env; systemctl is-enabled pm2-ubuntu"))
       .toBe("700 ubuntu\n600 ubuntu\n600 ubuntu\nenabled\n");
-    expect(await hostExec(HOST, "runuser -u ubuntu -- env PM2_HOME=/home/ubuntu/.pm2 PATH=/opt/hostform/node/bin:/usr/bin:/bin /usr/local/bin/pm2 jlist | /opt/hostform/node/bin/node -e 'let s=\"\";process.stdin.on(\"data\",d=>s+=d).on(\"end\",()=>console.log(JSON.parse(s).map(p=>p.name+\":\"+p.pm2_env.status+\":\"+(p.pm2_env.args||[]).join(\" \")).sort().join(\",\")))'"))
-      .toBe("backend-dev:online:run start,fl-executor:online:,fl-telemetry:online:run start,frontend-dev:online:run start\n");
+    const pm2 = await pm2Processes(HOST);
+    expect(Object.entries(pm2).map(([name, p]) => `${name}:${p.status}:${p.args.join(" ")}`).sort())
+      .toEqual(["backend-dev:online:run start", "fl-executor:online:", "fl-telemetry:online:", "frontend-dev:online:run start"]);
+    // The executor's telemetry daemon, from executor/ (the VM image's ~/executor shape; the
+    // repository has no telemetry/), holds 4317 and 4318 itself; the executor keeps releasesKeep.
+    expect([pm2["fl-telemetry"]!.exec, pm2["fl-executor"]!.exec]).toEqual(["/home/ubuntu/executor/workspace/executor/telemetry.js", "/home/ubuntu/executor/workspace/executor/executor.js"]);
+    expect(await hostExec(HOST, "test -e /home/ubuntu/executor/workspace/telemetry && echo present || echo absent")).toBe("absent\n");
+    expect(await listeners(HOST, [4317, 4318])).toEqual({ 4317: [pm2["fl-telemetry"]!.pid], 4318: [pm2["fl-telemetry"]!.pid] });
+    expect(await processEnv(HOST, pm2["fl-executor"]!.pid, "FRONTEND_RELEASES_KEEP")).toBe("2");
     expect(stack.output).not.toContain("SECRET");
 
     const second = await stack.up();

@@ -129,3 +129,34 @@ export async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, seco
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
+
+/** What PM2 runs as `user` on a host: each app's pid, status, script and args, and its env. */
+export async function pm2Processes(name: string, user = "ubuntu"): Promise<Record<string, { pid: number; status: string; exec: string; args: string[] }>> {
+  const jlist = await hostExec(name, `runuser -u ${user} -- env PM2_HOME=/home/${user}/.pm2 PATH=/opt/hostform/node/bin:/usr/bin:/bin /usr/local/bin/pm2 jlist`);
+  const apps = JSON.parse(jlist) as { name: string; pid: number; pm2_env: { status: string; pm_exec_path: string; args?: string[] } }[];
+  return Object.fromEntries(apps.map((a) => [a.name, { pid: a.pid, status: a.pm2_env.status, exec: a.pm2_env.pm_exec_path, args: a.pm2_env.args ?? [] }]));
+}
+
+/** The pids listening on each TCP port (`ss -ltnp`), e.g. { 4317: [812] }. */
+export async function listeners(name: string, ports: readonly number[]): Promise<Record<number, number[]>> {
+  const out = await hostExec(name, "ss -ltnpH");
+  return Object.fromEntries(ports.map((port) => [port, [...new Set(out.split("\n")
+    .filter((l) => new RegExp(`:${port}\\s`).test(l))
+    .flatMap((l) => [...l.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]))))]]));
+}
+
+/** One variable of a running process's environment (/proc/<pid>/environ), or undefined. */
+export async function processEnv(name: string, pid: number, key: string): Promise<string | undefined> {
+  const line = (await hostExec(name, `tr '\\0' '\\n' < /proc/${pid}/environ`)).split("\n").find((l) => l.startsWith(`${key}=`));
+  return line?.slice(key.length + 1);
+}
+
+/**
+ * Gives a host the VM image's ~/executor (the executor and its telemetry daemon, runbook: Executor
+ * Notes): the stand-in repository's executor/, which has that shape, copied as `user`'s own.
+ */
+export async function installImageExecutor(name: string, user = "ubuntu"): Promise<void> {
+  const dir = path.join(ROOT, "test/fixtures/flatlogic-app/executor");
+  const files = ["executor.js", "telemetry.js"].map((f) => `printf %s ${Buffer.from(readFileSync(path.join(dir, f))).toString("base64")} | base64 -d > /home/${user}/executor/${f}`);
+  await hostExec(name, [`install -d -m 0755 -o ${user} -g ${user} /home/${user}/executor`, ...files, `chown ${user}:${user} /home/${user}/executor/*.js`].join(" && "));
+}

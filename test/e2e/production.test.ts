@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseDocument } from "yaml";
-import { hostExec, ROOT, run, sandbox, TestStack } from "./harness";
+import { hostExec, installImageExecutor, listeners, pm2Processes, processEnv, ROOT, run, sandbox, TestStack } from "./harness";
 
 // Issue 15: the production walk-through of docs/production.md, step by step, with a sandbox host standing in
 // for an empty VM: the stack file comes from Pulumi.prod.yaml, the key is pinned with `hosts pin`,
@@ -61,6 +61,8 @@ describe("production walk-through (docs/production.md) on a sandbox host", () =>
     consoleLines = (await hostExec(HOST, "for f in /etc/ssh/ssh_host_*_key.pub; do ssh-keygen -lf \"$f\"; done")).trim().split("\n");
     expect(consoleLines.map((l) => l.split(" ").pop())).toEqual(["(ECDSA)", "(ED25519)", "(RSA)"]);
     expect(await ubuntuSudo()).toBe(0);
+    // The image's ~/executor: executor.js and the telemetry daemon (a stand-in of the same shape).
+    await installImageExecutor(HOST);
     await stack.init();
   });
   afterAll(async () => {
@@ -85,9 +87,9 @@ describe("production walk-through (docs/production.md) on a sandbox host", () =>
     doc.deleteIn(["config", "hostform:duel"]);
     doc.setIn(["config", "hostform:hosts", 0, "privateKeyPath"], deployKey);
     doc.setIn(["config", "hostform:flatlogic", "repo"], repo.remote);
-    // The sandbox reaches neither NodeSource nor a VM image's executor (components/topologies/flatlogic/README.md: `node.source`, `executorFrom`).
+    // The sandbox cannot reach NodeSource (components/topologies/flatlogic/README.md: `node.source`);
+    // the VM image's executor and telemetry daemon are the template's default (its stand-in is in ~/executor).
     doc.setIn(["config", "hostform:flatlogic", "node"], { source: "npm-registry" });
-    doc.setIn(["config", "hostform:flatlogic", "executorFrom"], "workspace");
     writeFileSync(stack.configFile, doc.toString({ lineWidth: 0 }));
     const left = await stack.preview();
     expect(left.all).toContain("the stack file still has 2 template placeholders");
@@ -219,6 +221,13 @@ describe("production walk-through (docs/production.md) on a sandbox host", () =>
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("flatlogic frontend");
     expect(await hostExec(HOST, "stat -c '%a %U' /home/ubuntu/executor/backend.env")).toBe("600 ubuntu\n");
+    // fl-telemetry and fl-executor run from the image's ~/executor (executorFrom: image, the default):
+    // the daemon holds 4317 and 4318 on its own, and the executor's pulls keep releasesKeep (2) releases.
+    const pm2 = await pm2Processes(HOST);
+    expect([pm2["fl-telemetry"], pm2["fl-executor"]]).toMatchObject([
+      { status: "online", exec: "/home/ubuntu/executor/telemetry.js" }, { status: "online", exec: "/home/ubuntu/executor/executor.js" }]);
+    expect(await listeners(HOST, [4317, 4318])).toEqual({ 4317: [pm2["fl-telemetry"]!.pid], 4318: [pm2["fl-telemetry"]!.pid] });
+    expect(await processEnv(HOST, pm2["fl-executor"]!.pid, "FRONTEND_RELEASES_KEEP")).toBe("2");
     const drift = await stack.drift();
     expect(drift.code, drift.all).toBe(0);
     expect(stack.output).not.toContain("SECRET");

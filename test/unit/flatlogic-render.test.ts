@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  apacheModules, CLOUDFLARE_IP_RANGES, FFMPEG_GUARDRAIL_DEFAULTS, flatlogicApps, pm2UnitName,
+  apacheModules, CLOUDFLARE_IP_RANGES, FFMPEG_GUARDRAIL_DEFAULTS, flatlogicApps, pm2UnitName, TELEMETRY,
   renderApacheVhost, renderEcosystem, renderPm2SystemdUnit, RenderError,
 } from "../../components/topologies/flatlogic/render";
 import type { Pm2App } from "../../components/topologies/flatlogic/render";
@@ -209,9 +209,19 @@ describe("flatlogicApps", () => {
         },
         envFile: "/home/ubuntu/.config/flatlogic/backend.env",
       },
-      { name: "fl-telemetry", cwd: "/home/ubuntu/executor/workspace/telemetry", script: "npm", args: ["run", "start"], env: { TELEMETRY_GRPC_PORT: "4317", TELEMETRY_HTTP_PORT: "4318" } },
-      { name: "fl-executor", cwd: "/home/ubuntu/executor", script: "executor.js", env: {} },
+      { name: "fl-telemetry", cwd: "/home/ubuntu/executor", script: "telemetry.js", env: {} },
+      { name: "fl-executor", cwd: "/home/ubuntu/executor", script: "executor.js", env: { FRONTEND_RELEASES_KEEP: "2" } },
     ]);
+  });
+
+  it("runs the executor and its telemetry daemon from one folder, and gives the executor hostform's releasesKeep", () => {
+    const apps = flatlogicApps({ ...DEFAULT_APPS_ARGS, executorDir: "/home/ubuntu/executor/workspace/executor", releasesKeep: 5 });
+    expect(apps.slice(2)).toEqual([
+      { name: "fl-telemetry", cwd: "/home/ubuntu/executor/workspace/executor", script: "telemetry.js", env: {} },
+      { name: "fl-executor", cwd: "/home/ubuntu/executor/workspace/executor", script: "executor.js", env: { FRONTEND_RELEASES_KEEP: "5" } },
+    ]);
+    expect(TELEMETRY.ports).toEqual([4317, 4318]);
+    expect(() => flatlogicApps({ ...DEFAULT_APPS_ARGS, releasesKeep: 0 })).toThrow("releasesKeep 0 must be a positive integer");
   });
 
   it("takes ports and guardrail overrides, and refuses bad ones", () => {
@@ -273,19 +283,17 @@ module.exports = {
     },
     {
       name: "fl-telemetry",
-      cwd: "/home/ubuntu/executor/workspace/telemetry",
-      script: "npm",
-      args: ["run","start"],
-      env: {
-        "TELEMETRY_GRPC_PORT": "4317",
-        "TELEMETRY_HTTP_PORT": "4318",
-      },
+      cwd: "/home/ubuntu/executor",
+      script: "telemetry.js",
+      env: {},
     },
     {
       name: "fl-executor",
       cwd: "/home/ubuntu/executor",
       script: "executor.js",
-      env: {},
+      env: {
+        "FRONTEND_RELEASES_KEEP": "2",
+      },
     },
   ],
 };

@@ -3,7 +3,7 @@
  * builds lie among the releases, the active release and the rollback target (the newest finished
  * release before it) stay, and the `keep` newest finished releases are kept.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,6 +39,23 @@ describe("release prune", () => {
 
   it("a pinned older release: the newest `keep`, the active one and the one before it stay", () => {
     expect(prune(1, B, [A, B, C, D])).toEqual([A, B, D, "current", "notes"]);
+  });
+
+  it("a release a process runs in (the executor's own, unmarked, or an old good one) is never removed", () => {
+    const rel = mkdtempSync(join(tmpdir(), "hf-prune-"));
+    for (const r of [A, B, C, D]) mkdirSync(join(rel, r, "frontend"), { recursive: true });
+    for (const r of [A, C, D]) writeFileSync(join(rel, r, "frontend", ".hostform-release"), "");
+    symlinkSync(join(rel, D), join(rel, "current"));
+    // B stands for the executor's release that frontend-dev was switched to, A for an older one still in use.
+    const running = [B, A].map((r) => spawn("sleep", ["30"], { cwd: join(rel, r, "frontend") }));
+    try {
+      const r = spawnSync("bash", ["-c", `set -euo pipefail\nas_user() { "$@"; }\nrel=$1; target=$rel/$2\n${pruneReleases(1)}`, "prune", rel, D], { encoding: "utf8" });
+      expect([r.status, r.stderr]).toEqual([0, ""]);
+      expect(readdirSync(rel).sort()).toEqual([A, B, C, D, "current"]);
+    } finally {
+      for (const p of running) p.kill();
+    }
+    expect(prune(1, D, [A, C, D], [B])).toEqual([C, D, "current", "notes"]);
   });
 
   it("all good: the `keep` newest stay, older ones go", () => {

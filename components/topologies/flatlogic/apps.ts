@@ -50,9 +50,20 @@ export interface FlatlogicAppsArgs {
   /** The backend's secrets (DB password, tokens…) as KEY=VALUE lines, read by PM2 at start. */
   readonly backendEnvFile: string;
   readonly ffmpeg?: Partial<FfmpegGuardrails>;
-  /** The folder of the VM image's executor.js (/home/<user>/executor). */
+  /** The folder of the executor and its telemetry daemon: the VM image's /home/<user>/executor by default. */
   readonly executorDir?: string;
+  /** FRONTEND_RELEASES_KEEP for the executor's own pulls: the same number hostform keeps (2). */
+  readonly releasesKeep?: number;
 }
+
+/**
+ * The executor's telemetry daemon (runbook: "fl-telemetry 4317/4318 Executor telemetry daemon"): a
+ * daemon of the VM image, beside executor.js in ~/executor, not part of the app's repository. The
+ * runbook names neither its file nor a setting for its ports: hostform takes `telemetry.js` beside
+ * `executor.js`, and gives it no environment, so it listens where the image's daemon does on its own:
+ * OTLP's gRPC and HTTP ports, which the doctor checks.
+ */
+export const TELEMETRY = { script: "telemetry.js", ports: [4317, 4318] } as const;
 
 const npmStart = { script: "npm", args: ["run", "start"] } as const;
 
@@ -60,6 +71,7 @@ const npmStart = { script: "npm", args: ["run", "start"] } as const;
 export function flatlogicApps(a: FlatlogicAppsArgs): Pm2App[] {
   const frontendPort = a.frontendPort ?? 3001;
   const backendPort = a.backendPort ?? 3000;
+  const releasesKeep = a.releasesKeep ?? 2;
   const ffmpeg: FfmpegGuardrails = { ...FFMPEG_GUARDRAIL_DEFAULTS, ...a.ffmpeg };
   const p = new Problems();
   p.check(isUserName(a.user), `user ${show(a.user)} is not a user name: give a Debian user name like "ubuntu"`);
@@ -68,11 +80,13 @@ export function flatlogicApps(a: FlatlogicAppsArgs): Pm2App[] {
   }
   p.check(isPort(frontendPort), `frontendPort ${show(frontendPort)} is not a port: give an integer from 1 to 65535`);
   p.check(isPort(backendPort), `backendPort ${show(backendPort)} is not a port: give an integer from 1 to 65535`);
+  p.check(isPositiveInt(releasesKeep), `releasesKeep ${show(releasesKeep)} must be a positive integer`);
   for (const key of Object.keys(FFMPEG_ENV) as (keyof FfmpegGuardrails)[]) {
     p.check(isPositiveInt(ffmpeg[key]), `ffmpeg.${key} ${show(ffmpeg[key])} must be a positive integer`);
   }
   p.done("flatlogicApps");
   const workspace = a.workspace.replace(/\/+$/, "");
+  const executorDir = a.executorDir ?? `/home/${a.user}/executor`;
   return [
     // The production server (`next start`), never `next dev`: the dev server shows its indicator.
     { name: "frontend-dev", cwd: a.frontendDir, ...npmStart, env: { FRONT_PORT: String(frontendPort) } },
@@ -87,7 +101,9 @@ export function flatlogicApps(a: FlatlogicAppsArgs): Pm2App[] {
       },
       envFile: a.backendEnvFile,
     },
-    { name: "fl-telemetry", cwd: `${workspace}/telemetry`, ...npmStart, env: { TELEMETRY_GRPC_PORT: "4317", TELEMETRY_HTTP_PORT: "4318" } },
-    { name: "fl-executor", cwd: a.executorDir ?? `/home/${a.user}/executor`, script: "executor.js", env: {} },
+    { name: "fl-telemetry", cwd: executorDir, script: TELEMETRY.script, env: {} },
+    // The runbook: "override it by setting FRONTEND_RELEASES_KEEP for the executor process", so the
+    // executor's own pulls prune to the number hostform's releases keep (README: two deployers).
+    { name: "fl-executor", cwd: executorDir, script: "executor.js", env: { FRONTEND_RELEASES_KEEP: String(releasesKeep) } },
   ];
 }

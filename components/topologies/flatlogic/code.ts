@@ -31,12 +31,16 @@ export interface AppCodeArgs {
  * releases stay, and so do the active one and the rollback target (the newest finished release
  * older than the active one), whatever `keep` says. A directory without the release marker (a
  * build cut short) is never run, so it is removed and never counted in place of a good release.
+ * The runbook's active release is frontend-dev's working directory: a release some process runs in
+ * (one the executor's own pull switched frontend-dev to, say) is never removed, whoever built it.
  */
 export function pruneReleases(keep: number): string {
   return script`active=$(basename "$target")
+busy=$({ find /proc/[0-9]*/cwd -maxdepth 0 -printf '%l\\n' 2>/dev/null || :; } | awk -v r="$rel/" 'index($0, r) == 1 { s = substr($0, length(r) + 1); sub("/.*", "", s); print s }' | sort -u)
 good=0; below=""
 while read -r old; do
   if [ "$old" = "$active" ]; then below=yes; good=$((good + 1)); continue; fi
+  if printf '%s\n' "$busy" | grep -qxF -- "$old"; then continue; fi
   if [ ! -f "$rel/$old/frontend/.hostform-release" ]; then as_user rm -rf -- "\${rel:?}/$old"; continue; fi
   if [ "$below" = yes ]; then below=done; good=$((good + 1)); continue; fi
   good=$((good + 1))
@@ -48,7 +52,7 @@ done < <(ls -1 "$rel" | { grep -E '^[0-9]{14}-[0-9a-f]{12}$' || :; } | sort -r)
 export const ENV_FILES = [".env", ".env.local", ".env.production", ".env.production.local"];
 
 /**
- * The app's code: the workspace checked out at the wanted ref (backend and telemetry dependencies
+ * The app's code: the workspace checked out at the wanted ref (the backend's dependencies
  * installed), and the frontend as immutable releases <timestamp>-<sha> built from it.
  */
 export class AppCode extends pulumi.ComponentResource {
@@ -69,9 +73,7 @@ export class AppCode extends pulumi.ComponentResource {
       connection: h.connection,
       title: `workspace at ${args.ref}`,
       check: pre + deployedCheck("# The run records the commit last: a run that failed halfway is not taken for done.\n"),
-      run: pre + CHECKOUT + `for d in backend telemetry; do
-  if [ -f "$ws/$d/package-lock.json" ]; then (cd "$ws/$d" && as_user npm ci --no-audit --no-fund --loglevel=error >/dev/null); fi
-done
+      run: pre + CHECKOUT + `if [ -f "$ws/backend/package-lock.json" ]; then (cd "$ws/backend" && as_user npm ci --no-audit --no-fund --loglevel=error >/dev/null); fi
 ` + reloadFromEcosystem(pm2Home, args.workspaceApps) + RECORD_DEPLOYED,
       triggers: { repo: args.repo, ref: args.ref },
     }, { ...parent, dependsOn: [...h.ready, ...(args.dependsOn ?? [])] });

@@ -42,11 +42,13 @@ export class FlatlogicHost extends pulumi.ComponentResource {
     const code = new AppCode(`${name}-code`, {
       host, repo: s.repo, ref: s.ref, workspace, releasesDir: `${executor}/frontend-releases`,
       keep: s.releasesKeep, pin: s.frontendRelease, pm2Bin, dependsOn: [secrets],
-      workspaceApps: ["backend-dev", "fl-telemetry", ...(s.executorFrom === "workspace" ? ["fl-executor"] : [])],
+      // The executor and its telemetry daemon come from the VM image, or both from the repository's executor/.
+      workspaceApps: ["backend-dev", ...(s.executorFrom === "workspace" ? ["fl-telemetry", "fl-executor"] : [])],
     }, parent);
     const apps = flatlogicApps({
       user: s.appUser, workspace, frontendDir: code.frontendDir, frontendPort: s.frontendPort, backendPort: s.backendPort,
       backendEnvFile: secrets.path, ffmpeg: s.ffmpeg, executorDir: s.executorFrom === "workspace" ? `${workspace}/executor` : executor,
+      releasesKeep: s.releasesKeep,
     });
     // Systemd brings Apache and PM2 back through their units; a container through /root/onstart.sh.
     bootResources(name, { host, pm2Bin, onstartDependsOn: host.ready }, this);

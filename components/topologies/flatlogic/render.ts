@@ -7,6 +7,6 @@ export { apacheModules, CLOUDFLARE_IP_RANGES, renderApacheVhost } from "../../bl
 export type { ApacheVhostArgs } from "../../blocks/apache/render";
 export { pm2UnitName, renderEcosystem, renderPm2SystemdUnit } from "../../blocks/pm2/render";
 export type { Pm2App, Pm2UnitArgs } from "../../blocks/pm2/render";
-export { FFMPEG_GUARDRAIL_DEFAULTS, flatlogicApps } from "./apps";
+export { FFMPEG_GUARDRAIL_DEFAULTS, flatlogicApps, TELEMETRY } from "./apps";
 export type { FfmpegGuardrails, FlatlogicAppsArgs } from "./apps";
 export { RenderError } from "../../blocks/validate";

@@ -27,7 +27,7 @@ export interface FlatlogicSettings {
   readonly memory: MemorySettings;
   readonly cloudflare?: { readonly zoneId: string; readonly recordName: string };
   readonly healthTimeoutSeconds: number;
-  /** Where executor.js lives: the VM image's ~/executor by default; "workspace" takes it from the repository. */
+  /** Where executor.js and telemetry.js live: the VM image's ~/executor by default; "workspace" takes them from the repository's executor/. */
   readonly executorFrom: "image" | "workspace";
 }
 
@@ -37,7 +37,7 @@ export const DEFAULTS = {
   serverName: "tbp.flatlogic.app",
   /** Branch or tag deployed. */
   ref: "main",
-  /** FRONTEND_RELEASES_KEEP: immutable frontend releases kept (the active one never goes). */
+  /** Immutable frontend releases kept (the active one never goes); fl-executor's FRONTEND_RELEASES_KEEP. */
   releasesKeep: 2,
   /** The user owning ~/executor and running PM2. */
   appUser: "ubuntu",
@@ -53,7 +53,7 @@ export const DEFAULTS = {
   memory: MEMORY_DEFAULTS,
   /** How long a deploy waits for the apps to answer. */
   healthTimeoutSeconds: 90,
-  /** executor.js from the VM image's ~/executor. */
+  /** executor.js and its telemetry daemon from the VM image's ~/executor. */
   executorFrom: "image",
 } as const;
 
@@ -95,7 +95,7 @@ export function flatlogicSettings(v: Record<string, unknown>, p: Problems): Flat
     memory: memorySettings(v.memory, k("memory"), p),
     ...(cf ? { cloudflare: { zoneId: String(cf.zoneId), recordName: String(cf.recordName) } } : {}),
     healthTimeoutSeconds: int("healthTimeoutSeconds", DEFAULTS.healthTimeoutSeconds, 5, 1800),
-    executorFrom: str("executorFrom", DEFAULTS.executorFrom, /^(image|workspace)$/, '"image" (~/executor/executor.js of the VM image) or "workspace" (executor/ in the repository)') as "image" | "workspace",
+    executorFrom: str("executorFrom", DEFAULTS.executorFrom, /^(image|workspace)$/, '"image" (~/executor/executor.js and telemetry.js of the VM image) or "workspace" (executor/ in the repository)') as "image" | "workspace",
   };
   for (const [name, port] of [["frontendPort", settings.frontendPort], ["backendPort", settings.backendPort]] as const) {
     if (port === 80) p.add(`${k(name)} must not be 80: Apache listens there`);
