@@ -77,8 +77,8 @@ describe("DuelHost under mocks", () => {
     expect((by("health").checks as { name: string; url: string; app: string }[]).map((c) => [c.name, c.url, c.app])).toEqual([
       ["server", "http://127.0.0.1:5555/health", "duel-arena"],
       ["streaming", "http://127.0.0.1:5555/streaming/state", "duel-arena"],
-      ["proxy server", "http://127.0.0.1:35143/health", "proxy-server"],
-      ["proxy websocket", "http://127.0.0.1:35079/health", "proxy-websocket"],
+      ["proxy-server", "http://127.0.0.1:35143/health", "proxy-server"],
+      ["proxy-websocket", "http://127.0.0.1:35079/health", "proxy-websocket"],
     ]);
     // The sandbox's stacks: the server's own port, no proxy, no socat.
     const own = await build({ externalPorts: { server: 5555 }, app: { runtime: "node", ecosystem: "generated" } }, "prx2");

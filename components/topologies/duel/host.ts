@@ -125,7 +125,7 @@ export class DuelHost extends pulumi.ComponentResource {
         { name: "server", url: `http://127.0.0.1:${s.serverPort}/health`, status: 200, app: "duel-arena" },
         { name: "streaming", url: `http://127.0.0.1:${s.serverPort}/streaming/state`, status: 200, app: "duel-arena" },
         // Through each proxy to the game server (hostform runs no CDN: the cdn proxy is the doctor's, from outside).
-        ...proxies.filter((x) => x.target === s.serverPort).map((x) => ({ name: `proxy ${x.role}`, url: `http://127.0.0.1:${x.port}/health`, status: 200, app: proxyApp(x.role) })),
+        ...proxies.filter((x) => x.target === s.serverPort).map((x) => ({ name: proxyApp(x.role), url: `http://127.0.0.1:${x.port}/health`, status: 200, app: proxyApp(x.role) })),
       ],
       // A remote database answers from this host (seeds/000 "Check database is accessible"); a local one is the cluster's.
       ...(local ? {} : { commands: [{ name: "database", command: remoteDatabaseScript(d) }] }),
