@@ -102,8 +102,7 @@ describe("npm run doctor", () => {
     stack.setConfig({
       "hostform:hosts": [entry(h, "systemd", "flatlogic"), entry(duel, "container", "duel")],
       "hostform:flatlogic": { repo: repo.remote, serverName: "app.example.test", node: { source: "npm-registry" }, executorFrom: "workspace", healthTimeoutSeconds: 60 },
-      // A port proxy for the server (seeds/000's 35143, socat under PM2); the WebSocket on the server's own port.
-      "hostform:duel": { repo: duelRepo.remote, node: { source: "npm-registry" }, browser: { source: "debian", package: "chromium" }, externalPorts: { server: 35143, websocket: 5555 }, app: { runtime: "node", ecosystem: "generated" } },
+      "hostform:duel": { repo: duelRepo.remote, node: { source: "npm-registry" }, browser: { source: "debian", package: "chromium" }, externalPorts: { server: 5555 }, app: { runtime: "node", ecosystem: "generated" } },
     });
     const secrets = {
       "flatlogicBackendEnv.JWT_SECRET": JWT, "flatlogicBackendEnv.DB_PASSWORD": DB_PASSWORD,
@@ -242,21 +241,16 @@ ${PM2} delete backend-dev >/dev/null && ${PM2} start /home/ubuntu/ecosystem.conf
     expect(d.code, d.text).toBe(1);
     expect(d.checks.filter((c) => c.status !== "ok").map((c) => c.check), d.text).toEqual(["gpu"]);
     expect(d.checks.map((c) => c.check)).toEqual([
-      "disk /", "disk /tmp", "memory", "oom", "onstart", "pm2", "pm2 duel-arena", "pm2 proxy-server", "ports", "health server", "health streaming",
-      "public server", "public websocket", "secrets file", "postgres", "display :99", "gpu",
+      "disk /", "disk /tmp", "memory", "oom", "onstart", "pm2", "pm2 duel-arena", "ports", "health server", "health streaming",
+      "public server", "secrets file", "postgres", "display :99", "gpu",
     ]);
     expect(check(d, "gpu").evidence).toEqual([
       "nvidia-smi is not installed: no NVIDIA driver on this host",
       "this is a systemd-nspawn host (the local sandbox), which has no GPU: WebGPU capture cannot use one here",
     ]);
     expect(check(d, "secrets file").evidence[0]).toBe("/tmp/hyperscape-secrets.env: mode 0600, owner root; variables ADMIN_CODE, DATABASE_URL");
-    expect(check(d, "ports").evidence).toEqual([
-      expect.stringMatching(/^:5555 duel-arena: listening \(node pid \d+\)$/), expect.stringMatching(/^:35143 proxy-server: listening \(socat pid \d+\)$/),
-      expect.stringMatching(/^:5432 postgres: listening \(postgres pid \d+\)$/),
-    ]);
-    // seeds/000's checklist, "Port proxies configured": each fetched from here, as users reach the host.
-    expect(check(d, "public server").evidence).toEqual([`http://${duel.address}:35143/health through the port proxy 35143 → 5555 (the game server) answered 200`]);
-    expect(check(d, "public websocket").evidence).toEqual([`http://${duel.address}:5555/health through the host's own port 5555 (the game server's WebSocket) answered 200`]);
+    expect(check(d, "ports").evidence).toEqual([expect.stringMatching(/^:5555 duel-arena: listening \(node pid \d+\)$/), expect.stringMatching(/^:5432 postgres: listening \(postgres pid \d+\)$/)]);
+    expect(check(d, "public server").evidence).toEqual([`http://${duel.address}:5555/health through the host's own port 5555 (the game server) answered 200`]);
   });
 
   it("no secret value of the stack appears in any output", () => {

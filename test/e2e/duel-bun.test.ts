@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { upThroughDuel } from "./fight";
-import { hostEntry, hostExec, ROOT, sandbox, summary, TestStack, until } from "./harness";
+import { hostEntry, hostExec, ROOT, run, sandbox, summary, TestStack, until } from "./harness";
 
 // Issue 13: the duel fixture shaped like the real repository (bun workspace, core package built
 // before start, its own ecosystem.config.cjs) with the seeds' default app settings.
@@ -71,6 +71,16 @@ describe("real-shaped duel app (bun) on a container host", () => {
       ["duel-arena", "online"],
       ["proxy-server", "online", "TCP-LISTEN:35143,reuseaddr,fork", "TCP:127.0.0.1:5555"],
       ["proxy-websocket", "online", "TCP-LISTEN:35079,reuseaddr,fork", "TCP:127.0.0.1:5555"],
+    ]);
+    // The doctor fetches /health through each named port from here (seeds/000's "Port proxies configured").
+    const doctor = await run("npm", ["run", "-s", "doctor", "--", "--stack", stack.name, "--config-file", stack.configFile, "--host", HOST, "--json"],
+      { env: { PULUMI_BACKEND_URL: `file://${stack.backend}`, PULUMI_CONFIG_PASSPHRASE: stack.passphrase } });
+    const checks = (JSON.parse(doctor.stdout) as { hosts: { checks: { check: string; status: string; evidence: string[] }[] }[] }).hosts[0].checks;
+    expect(checks.filter((c) => c.check.startsWith("public") || c.check.startsWith("pm2 proxy")).map((c) => [c.status, c.check, ...c.evidence])).toEqual([
+      ["ok", "pm2 proxy-server", expect.stringMatching(/^online/)],
+      ["ok", "pm2 proxy-websocket", expect.stringMatching(/^online/)],
+      ["ok", "public server", `http://${address}:35143/health through the port proxy 35143 → 5555 (the game server) answered 200`],
+      ["ok", "public websocket", `http://${address}:35079/health through the port proxy 35079 → 5555 (the game server's WebSocket) answered 200`],
     ]);
     expect(await hostExec(HOST, `PGPASSWORD='${DB_PASSWORD}' psql -h localhost -U duel duel -tAc "select count(*) from schema_migrations"`)).toBe("1\n");
     expect(stack.output).not.toContain("SECRET");
