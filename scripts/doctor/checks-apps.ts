@@ -132,12 +132,13 @@ function health(c: Ctx): CheckResult[] {
 }
 
 function publicUrl(c: Ctx): CheckResult[] {
-  const p = c.plan.public;
-  if (!p || !c.obs.public) return [];
-  const got = c.obs.public;
-  const ok = got.status === p.status;
-  const answer = got.error ? `did not answer (${got.error})` : `answered ${got.status}`;
-  return [result("public", ok ? "ok" : "fail", [`${p.url} through ${p.via} ${answer}${ok ? "" : `, expected ${p.status}`}`], remedy.publicUrl(c.plan))];
+  return (c.plan.public ?? []).flatMap((p) => {
+    const got = c.obs.public?.[p.url];
+    if (!got) return [];
+    const ok = got.status === p.status;
+    const answer = got.error ? `did not answer (${got.error})` : `answered ${got.status}`;
+    return [result(p.name ? `public ${p.name}` : "public", ok ? "ok" : "fail", [`${p.url} through ${p.via} ${answer}${ok ? "" : `, expected ${p.status}`}`], remedy.publicUrl(p))];
+  });
 }
 
 function apache(c: Ctx): CheckResult[] {

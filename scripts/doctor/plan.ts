@@ -12,6 +12,7 @@ import type { HealthCheck } from "../../components/host/kinds/health";
 import type { Pm2Home } from "../../components/host/kinds/pm2";
 import { PM2_BIN } from "../../components/blocks/pm2/render";
 import type { RemoteDatabase } from "../../components/blocks/postgres/remote";
+import { activeProxies, proxyApp, proxyChecks } from "../../components/topologies/duel/proxies";
 import { duelAppUser, type DuelSettings } from "../../components/topologies/duel/settings";
 import type { DoctorPlan } from "../../components/topologies/doctor";
 import type { FlatlogicSettings } from "../../components/topologies/flatlogic/settings";
@@ -28,10 +29,14 @@ export interface ExpectedPort {
 
 /** A URL fetched from where the doctor runs, as users reach the host. */
 export interface PublicUrl {
+  /** The check's name after "public " ("server", a proxy's role); none for the host's one public URL. */
+  readonly name?: string;
   readonly url: string;
   readonly status: number;
   /** How it reaches the host, for the report: "Cloudflare", "the host's address", … */
   readonly via: string;
+  /** A port proxy's external port and the host's port behind it (the duel stack's Vast.ai proxies). */
+  readonly proxy?: { readonly port: number; readonly target: number };
 }
 
 export interface HostPlan {
@@ -51,7 +56,7 @@ export interface HostPlan {
   readonly ports: readonly ExpectedPort[];
   /** Checked on the host, against 127.0.0.1. */
   readonly health: readonly HealthCheck[];
-  readonly public?: PublicUrl;
+  readonly public?: readonly PublicUrl[];
   readonly apacheLog?: string;
   /** In the app user's tree: listed as that user (`user`), never by root. */
   readonly releases?: { readonly dir: string; readonly keep: number; readonly user: string };
@@ -112,9 +117,9 @@ function flatlogic(h: HostConfig, s: FlatlogicSettings): Partial<HostPlan> {
       { name: "api-auth", url: `http://127.0.0.1:${s.backendPort}/api/auth/me`, status: 401, app: "backend-dev" },
       { name: "apache", url: "http://127.0.0.1:80/", status: 200 },
     ],
-    public: s.cloudflare
+    public: [s.cloudflare
       ? { url: `http://${s.cloudflare.recordName}/`, status: 200, via: "Cloudflare" }
-      : { url: `http://${h.connection.host}/`, status: 200, via: "the host's address" },
+      : { url: `http://${h.connection.host}/`, status: 200, via: "the host's address" }],
     apacheLog: "/var/log/apache2/error.log",
     releases: { dir: `${pm2.home}/executor/frontend-releases`, keep: s.releasesKeep, user: pm2.user },
   };
@@ -123,23 +128,21 @@ function flatlogic(h: HostConfig, s: FlatlogicSettings): Partial<HostPlan> {
 /** seeds/000 and 003: the duel server under PM2, Xvfb before it, a GPU, the Vast.ai port proxies. */
 function duel(h: HostConfig, s: DuelSettings): Partial<HostPlan> {
   const systemd = h.flavor === "systemd";
-  const pm2 = pm2Of(duelAppUser(s, h.flavor), s.node, ["duel-arena"], systemd);
+  const proxies = activeProxies(s.externalPorts, s);
+  const pm2 = pm2Of(duelAppUser(s, h.flavor), s.node, ["duel-arena", ...proxies.map((x) => proxyApp(x.role))], systemd);
   const local = s.database.mode === "local";
-  const external = s.externalPorts.server ?? s.serverPort;
   return {
     paths: ["/", "/tmp", "/var/log", pm2.home],
     units: systemd ? [pm2.unit!, "xvfb.service", "hyperscape-secrets.service"] : [],
     onstart: !systemd,
     pm2,
-    ports: [{ port: s.serverPort, app: "duel-arena" }, ...(local ? [{ port: s.database.port, process: "postgres" }] : [])],
+    ports: [{ port: s.serverPort, app: "duel-arena" }, ...proxies.map((x) => ({ port: x.port, app: proxyApp(x.role) })), ...(local ? [{ port: s.database.port, process: "postgres" }] : [])],
     health: [
       { name: "server", url: `http://127.0.0.1:${s.serverPort}/health`, status: 200, app: "duel-arena" },
       { name: "streaming", url: `http://127.0.0.1:${s.serverPort}/streaming/state`, status: 200, app: "duel-arena" },
     ],
-    public: {
-      url: `http://${h.connection.host}:${external}/health`, status: 200,
-      via: external === s.serverPort ? "the server's own port" : `the port proxy ${external} → ${s.serverPort}`,
-    },
+    // seeds/000's checklist, "Port proxies configured (35143, 35079, 35144)": each one from outside.
+    public: proxyChecks(h.connection.host, s.externalPorts, s),
     // "Missing DATABASE_URL → Check /tmp/hyperscape-secrets.env" (seeds/000, Server Crashes on Startup).
     secretsFile: { path: s.secretsPath, required: ["DATABASE_URL", "ADMIN_CODE"], user: pm2.user },
     postgres: local,

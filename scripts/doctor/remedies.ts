@@ -10,7 +10,7 @@ import { script, sh } from "../../components/host/quote";
 import type { Connection } from "../../components/host/ssh";
 import type { DoctorRemedy } from "../../components/topologies/doctor";
 import type { Cluster } from "./facts";
-import type { HostPlan } from "./plan";
+import type { HostPlan, PublicUrl } from "./plan";
 
 /** say (what it means, what to do), run (the commands), from (where the advice comes from). */
 export type Remedy = DoctorRemedy;
@@ -141,13 +141,21 @@ export function health(p: HostPlan, check: string): Remedy {
   };
 }
 
-export function publicUrl(p: HostPlan): Remedy {
-  if (p.role === "duel") {
-    return { say: "Vast.ai requires port proxying for external access: the instance's port mapping must send the external ports (35143, 35079, 35144) to the server.", run: [`curl -sI ${p.public?.url ?? ""}`], from: "seeds/000, Port Proxying" };
+export function publicUrl(u: PublicUrl): Remedy {
+  if (u.proxy) {
+    const { port, target } = u.proxy;
+    if (port === target) {
+      return { say: `The host's port ${port} does not answer from here: if 127.0.0.1:${port}/health answers on the host, a firewall or the instance's port mapping is in the way.`, run: [`curl -sI ${u.url}`, `curl -fsS http://127.0.0.1:${port}/health`], from: "seeds/000, Port Proxying" };
+    }
+    return {
+      say: `Vast.ai requires port proxying for external access: ${port} must reach ${target} on the host. If 127.0.0.1:${target}/health answers there, the proxy is missing (the guide's deploy-vast.sh starts it with socat) or the instance does not expose ${port}.`,
+      run: [`curl -sI ${u.url}`, `curl -fsS http://127.0.0.1:${target}/health`, `nohup socat TCP-LISTEN:${port},reuseaddr,fork TCP:127.0.0.1:${target} > /dev/null 2>&1 &`],
+      from: "seeds/000, Port Proxying",
+    };
   }
   return {
     say: "If the local checks pass, the fault is between the user and Apache :80: the DNS record, Cloudflare's proxy, or a firewall.",
-    run: [`curl -I ${p.public?.url ?? ""}`, "curl -I http://127.0.0.1:80/"],
+    run: [`curl -I ${u.url}`, "curl -I http://127.0.0.1:80/"],
     from: "seeds/001, Health Checks",
   };
 }

@@ -8,10 +8,16 @@ import type { Section } from "./probe";
 export type Status = DoctorStatus;
 export type CheckResult = DoctorCheck;
 
-/** What the doctor saw: the probe's sections, and the public URL fetched from where it runs. */
+/** What a URL fetched from where the doctor runs answered: its status, or 0 and why not. */
+export interface Fetched {
+  readonly status: number;
+  readonly error?: string;
+}
+
+/** What the doctor saw: the probe's sections, and the public URLs fetched from where it runs (by URL). */
 export interface Observed {
   readonly sections: Readonly<Record<string, Section>>;
-  readonly public?: { readonly status: number; readonly error?: string };
+  readonly public?: Readonly<Record<string, Fetched>>;
 }
 
 /** Disk, inodes and memory: warn at 85 % in use, fail at 95 % (the thresholds, also used for memory). */

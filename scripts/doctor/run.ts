@@ -12,12 +12,12 @@ import { hostReport, type HostReport } from "./format";
 import type { HostPlan } from "./plan";
 import { probeScript, splitSections } from "./probe";
 import { unreachable } from "./remedies";
-import { type CheckResult, type Observed, result } from "./result";
+import { type CheckResult, type Fetched, type Observed, result } from "./result";
 
 /** The read script finishes well within this; a host that does not is reported, not waited on. */
 const PROBE_TIMEOUT_MS = 120_000;
 
-async function fetchStatus(url: string): Promise<Observed["public"]> {
+async function fetchStatus(url: string): Promise<Fetched> {
   try {
     const r = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(10_000) });
     await r.body?.cancel();
@@ -40,18 +40,21 @@ export async function examine(h: HostConfig, plan: HostPlan, known: readonly str
   const named = { ...h.connection, name: h.name };
   const connection = h.privateKeySecret === undefined ? named : { ...named, privateKey: String(h.privateKeySecret) };
   const nonce = randomBytes(8).toString("hex");
-  const pub = plan.public ? fetchStatus(plan.public.url) : Promise.resolve(undefined);
+  // Every public URL at once, while the host is read.
+  const pub = plan.public
+    ? Promise.all(plan.public.map(async (p) => [p.url, await fetchStatus(p.url)] as const)).then((all) => ({ public: Object.fromEntries(all) }))
+    : Promise.resolve({});
   let checks: CheckResult[];
   try {
     const s = await session(connection);
     const r = await withTimeout(s.exec(probeScript(plan, nonce)), PROBE_TIMEOUT_MS, "the read script");
-    const obs: Observed = { sections: splitSections(r.stdout, nonce), ...(plan.public ? { public: await pub } : {}) };
+    const obs: Observed = { sections: splitSections(r.stdout, nonce), ...(await pub) };
     checks = evaluate(plan, obs, known);
     if (Object.keys(obs.sections).length === 0) {
       checks = [result("probe", "fail", [`the read script printed nothing (exit ${r.code})`, ...r.stderr.trim().split("\n").slice(-3)].map((l) => maskKnown(l, known)))];
     }
   } catch (e) {
-    const obs: Observed = { sections: {}, ...(plan.public ? { public: await pub } : {}) };
+    const obs: Observed = { sections: {}, ...(await pub) };
     const reach = evaluate(plan, obs, known).filter((c) => c.check === "public");
     const reason = e instanceof HostUnreachable ? e.facts.reason : undefined;
     checks = [result("ssh", "fail", [maskKnown((e as Error).message, known)], unreachable(h.connection, reason)), ...reach];

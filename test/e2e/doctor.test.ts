@@ -242,7 +242,7 @@ ${PM2} delete backend-dev >/dev/null && ${PM2} start /home/ubuntu/ecosystem.conf
     expect(d.checks.filter((c) => c.status !== "ok").map((c) => c.check), d.text).toEqual(["gpu"]);
     expect(d.checks.map((c) => c.check)).toEqual([
       "disk /", "disk /tmp", "memory", "oom", "onstart", "pm2", "pm2 duel-arena", "ports", "health server", "health streaming",
-      "public", "secrets file", "postgres", "display :99", "gpu",
+      "public server", "secrets file", "postgres", "display :99", "gpu",
     ]);
     expect(check(d, "gpu").evidence).toEqual([
       "nvidia-smi is not installed: no NVIDIA driver on this host",
@@ -250,7 +250,7 @@ ${PM2} delete backend-dev >/dev/null && ${PM2} start /home/ubuntu/ecosystem.conf
     ]);
     expect(check(d, "secrets file").evidence[0]).toBe("/tmp/hyperscape-secrets.env: mode 0600, owner root; variables ADMIN_CODE, DATABASE_URL");
     expect(check(d, "ports").evidence).toEqual([expect.stringMatching(/^:5555 duel-arena: listening \(node pid \d+\)$/), expect.stringMatching(/^:5432 postgres: listening \(postgres pid \d+\)$/)]);
-    expect(check(d, "public").evidence).toEqual([`http://${duel.address}:5555/health through the server's own port answered 200`]);
+    expect(check(d, "public server").evidence).toEqual([`http://${duel.address}:5555/health through the host's own port 5555 (the game server) answered 200`]);
   });
 
   it("no secret value of the stack appears in any output", () => {

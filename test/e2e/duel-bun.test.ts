@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { upThroughDuel } from "./fight";
-import { hostEntry, hostExec, ROOT, sandbox, summary, TestStack, until } from "./harness";
+import { hostEntry, hostExec, ROOT, run, sandbox, summary, TestStack, until } from "./harness";
 
 // Issue 13: the duel fixture shaped like the real repository (bun workspace, core package built
 // before start, its own ecosystem.config.cjs) with the seeds' default app settings.
@@ -22,22 +22,24 @@ async function bunStack(name: string, flavor: "container" | "systemd", tweak?: (
   stack.setConfig({
     "hostform:hosts": [hostEntry(h, "duel")],
     // No `app` key: the seeds' defaults (bun, its commands, the repository's ecosystem file).
-    "hostform:duel": { repo: repo.remote, node: { source: "npm-registry" }, browser: { source: "debian", package: "chromium" }, externalPorts: { server: 5555 }, gracefulTimeoutSeconds: 120 },
+    // seeds/000's port proxies for the game server and its WebSocket (socat under PM2); no local CDN here.
+    "hostform:duel": { repo: repo.remote, node: { source: "npm-registry" }, browser: { source: "debian", package: "chromium" }, externalPorts: { server: 35143, websocket: 35079 }, gracefulTimeoutSeconds: 120 },
   });
   for (const [k, v] of Object.entries({ DATABASE_URL: `postgresql://duel:${DB_PASSWORD}@localhost:5432/duel`, ADMIN_CODE: ADMIN })) {
     expect((await stack.pulumi("config", "set", "--secret", "--path", `hostform:duelSecrets.${k}`, v)).code).toBe(0);
   }
-  return { repo, stack };
+  return { repo, stack, address: hostEntry(h, "duel").address };
 }
 
 describe("real-shaped duel app (bun) on a container host", () => {
   let stack: TestStack;
   let repo: sandbox.PublishedRepo;
+  let address: string;
 
   beforeAll(async () => {
     // Fights of 10 minutes, set in the repository's own ecosystem file: one lasts until the test
     // decides it (upThroughDuel), long after `up` has installed, built, migrated and asked for the restart.
-    ({ stack, repo } = await bunStack(HOST, "container", (r) => {
+    ({ stack, repo, address } = await bunStack(HOST, "container", (r) => {
       const eco = path.join(r.dir, "ecosystem.config.cjs");
       writeFileSync(eco, readFileSync(eco, "utf8").replace('STREAMING_DUEL_ENABLED: "true",', 'STREAMING_DUEL_ENABLED: "true",\n      FIGHT_MS: "600000",'));
       r.commit("fights of 10 minutes");
@@ -53,11 +55,33 @@ describe("real-shaped duel app (bun) on a container host", () => {
     expect(up.code, up.all).toBe(0);
     expect(JSON.parse(await health())).toMatchObject({ ok: true, version: "1", runtime: "bun 1.4.5" });
     expect(await hostExec(HOST, "bun --version; readlink -f /usr/local/bin/bun; test -f /root/hyperscape/packages/core/dist/index.js && echo built")).toBe("1.4.5\n/opt/hostform/bun-v1.4.5/bin/bun\nbuilt\n");
-    // PM2's process is bun, started with the environment hostform and the secrets give it.
+    // PM2's process is bun, started with the environment hostform and the secrets give it: the
+    // capture browser's ANGLE backend as seeds/000's STREAM_CAPTURE_ANGLE (chromium has no channel), no CHROME_FLAGS.
     const pid = (await hostExec(HOST, "pm2 pid duel-arena | tail -n 1")).trim();
-    expect(await hostExec(HOST, `tr '\\0' ' ' < /proc/${pid}/cmdline; echo; tr '\\0' '\\n' < /proc/${pid}/environ | grep -E '^(STREAMING_DUEL_ENABLED|DISPLAY|PORT)=' | sort`))
-      .toBe("/usr/local/bin/bun run start \nDISPLAY=:99\nPORT=5555\nSTREAMING_DUEL_ENABLED=true\n");
+    expect(await hostExec(HOST, `tr '\\0' ' ' < /proc/${pid}/cmdline; echo; tr '\\0' '\\n' < /proc/${pid}/environ | grep -E '^(STREAMING_DUEL_ENABLED|DISPLAY|PORT|STREAM_CAPTURE_[A-Z]+|CHROME_FLAGS)=' | LC_ALL=C sort`))
+      .toBe("/usr/local/bin/bun run start \nDISPLAY=:99\nPORT=5555\nSTREAMING_DUEL_ENABLED=true\nSTREAM_CAPTURE_ANGLE=default\n");
     expect(await hostExec(HOST, "grep -c 'require(file)' /root/ecosystem.config.js")).toBe("1\n");
+    // The port proxies answer from here, as the doctor and users reach them: /health through each to the server.
+    for (const port of [35143, 35079]) {
+      const r = await fetch(`http://${address}:${port}/health`, { signal: AbortSignal.timeout(10_000) });
+      expect([port, r.status, ((await r.json()) as { ok?: boolean }).ok]).toEqual([port, 200, true]);
+    }
+    const jlist = JSON.parse((await hostExec(HOST, "pm2 jlist")).trim().split("\n").pop()!) as { name: string; pm2_env: { status: string; args?: string[] } }[];
+    expect(jlist.map((a) => [a.name, a.pm2_env.status, ...(a.name.startsWith("proxy-") ? a.pm2_env.args ?? [] : [])])).toEqual([
+      ["duel-arena", "online"],
+      ["proxy-server", "online", "TCP-LISTEN:35143,reuseaddr,fork", "TCP:127.0.0.1:5555"],
+      ["proxy-websocket", "online", "TCP-LISTEN:35079,reuseaddr,fork", "TCP:127.0.0.1:5555"],
+    ]);
+    // The doctor fetches /health through each named port from here (seeds/000's "Port proxies configured").
+    const doctor = await run("npm", ["run", "-s", "doctor", "--", "--stack", stack.name, "--config-file", stack.configFile, "--host", HOST, "--json"],
+      { env: { PULUMI_BACKEND_URL: `file://${stack.backend}`, PULUMI_CONFIG_PASSPHRASE: stack.passphrase } });
+    const checks = (JSON.parse(doctor.stdout) as { hosts: { checks: { check: string; status: string; evidence: string[] }[] }[] }).hosts[0].checks;
+    expect(checks.filter((c) => c.check.startsWith("public") || c.check.startsWith("pm2 proxy")).map((c) => [c.status, c.check, ...c.evidence])).toEqual([
+      ["ok", "pm2 proxy-server", expect.stringMatching(/^online/)],
+      ["ok", "pm2 proxy-websocket", expect.stringMatching(/^online/)],
+      ["ok", "public server", `http://${address}:35143/health through the port proxy 35143 → 5555 (the game server) answered 200`],
+      ["ok", "public websocket", `http://${address}:35079/health through the port proxy 35079 → 5555 (the game server's WebSocket) answered 200`],
+    ]);
     expect(await hostExec(HOST, `PGPASSWORD='${DB_PASSWORD}' psql -h localhost -U duel duel -tAc "select count(*) from schema_migrations"`)).toBe("1\n");
     expect(stack.output).not.toContain("SECRET");
     const again = await stack.up();

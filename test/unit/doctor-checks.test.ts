@@ -32,7 +32,7 @@ describe("doctor: the checks of each role", () => {
       onstart: false,
       pm2: { user: "ubuntu", home: "/home/ubuntu", nodeBinDir: "/opt/hostform/node/bin", apps: ["frontend-dev", "backend-dev", "fl-telemetry", "fl-executor"], unit: "pm2-ubuntu.service" },
       ports: [{ port: 80, process: "apache2" }, { port: 3001, app: "frontend-dev" }, { port: 3000, app: "backend-dev" }, { port: 4317, app: "fl-telemetry" }, { port: 4318, app: "fl-telemetry" }],
-      public: { url: "http://198.18.0.10/", status: 200, via: "the host's address" },
+      public: [{ url: "http://198.18.0.10/", status: 200, via: "the host's address" }],
       releases: { dir: "/home/ubuntu/executor/frontend-releases", keep: 2, user: "ubuntu" },
       gpu: false,
     });
@@ -44,15 +44,41 @@ describe("doctor: the checks of each role", () => {
   it("plans the duel container's: no units, the start script, the local database, display, GPU and the port proxy", () => {
     expect(gpu).toMatchObject({
       units: [], onstart: true, postgres: true, gpu: true,
-      pm2: { user: "root", home: "/root", apps: ["duel-arena"] },
-      ports: [{ port: 5555, app: "duel-arena" }, { port: 5432, process: "postgres" }],
-      public: { url: "http://198.18.0.10:35143/health", status: 200, via: "the port proxy 35143 → 5555" },
+      // The three proxies of seeds/000 run as PM2 apps beside the server, each on its port.
+      pm2: { user: "root", home: "/root", apps: ["duel-arena", "proxy-server", "proxy-websocket", "proxy-cdn"] },
+      ports: [
+        { port: 5555, app: "duel-arena" }, { port: 35143, app: "proxy-server" }, { port: 35079, app: "proxy-websocket" }, { port: 35144, app: "proxy-cdn" },
+        { port: 5432, process: "postgres" },
+      ],
+      public: [
+        { name: "server", url: "http://198.18.0.10:35143/health", status: 200, via: "the port proxy 35143 → 5555 (the game server)", proxy: { port: 35143, target: 5555 } },
+        { name: "websocket", url: "http://198.18.0.10:35079/health", status: 200, via: "the port proxy 35079 → 5555 (the game server's WebSocket)", proxy: { port: 35079, target: 5555 } },
+        { name: "cdn", url: "http://198.18.0.10:35144/health", status: 200, via: "the port proxy 35144 → 8080 (the local CDN)", proxy: { port: 35144, target: 8080 } },
+      ],
       secretsFile: { path: "/tmp/hyperscape-secrets.env", required: ["DATABASE_URL", "ADMIN_CODE"], user: "root" },
       display: { display: ":99", socket: "/tmp/.X11-unix/X99" },
     });
     expect(gpu.pm2).not.toHaveProperty("unit");
     expect(plain).toMatchObject({ units: [], ports: [], health: [], gpu: false });
     expect(plain.pm2).toBeUndefined();
+  });
+
+  it("fetches /health through each Vast.ai port proxy from outside: a proxy that does not answer fails with the guide's socat line", () => {
+    const results = evaluate(gpu, { sections: {}, public: {
+      "http://198.18.0.10:35143/health": { status: 200 },
+      "http://198.18.0.10:35079/health": { status: 0, error: "ECONNREFUSED" },
+      "http://198.18.0.10:35144/health": { status: 502 },
+    } }, []).filter((r) => r.check.startsWith("public"));
+    expect(brief(results)).toEqual([
+      ["ok", "public server", "http://198.18.0.10:35143/health through the port proxy 35143 → 5555 (the game server) answered 200"],
+      ["fail", "public websocket", "http://198.18.0.10:35079/health through the port proxy 35079 → 5555 (the game server's WebSocket) did not answer (ECONNREFUSED), expected 200"],
+      ["fail", "public cdn", "http://198.18.0.10:35144/health through the port proxy 35144 → 8080 (the local CDN) answered 502, expected 200"],
+    ]);
+    expect(results[1].remedy).toEqual({
+      say: "Vast.ai requires port proxying for external access: 35079 must reach 5555 on the host. If 127.0.0.1:5555/health answers there, the proxy is missing (the guide's deploy-vast.sh starts it with socat) or the instance does not expose 35079.",
+      run: ["curl -sI http://198.18.0.10:35079/health", "curl -fsS http://127.0.0.1:5555/health", "nohup socat TCP-LISTEN:35079,reuseaddr,fork TCP:127.0.0.1:5555 > /dev/null 2>&1 &"],
+      from: "seeds/000, Port Proxying",
+    });
   });
 
   it("names the host's own PostgreSQL clusters in the remedy (Ubuntu 24.04's 16, a second cluster), or says how to get one", () => {
@@ -67,7 +93,7 @@ describe("doctor: the checks of each role", () => {
 
   it("remote database mode: checks from the host that the server DATABASE_URL names answers, names host:port and the remedy, never the password", () => {
     const remote = loadConfig(raw({
-      hosts: [host("rgpu", "duel", "container")], duel: { repo: "https://example.test/duel.git" },
+      hosts: [host("rgpu", "duel", "container")], duel: { repo: "https://example.test/duel.git", externalPorts: { server: 5555 } },
       duelSecrets: { DATABASE_URL: "postgresql://duel:pw-remote-SECRET@db.example.test:6543/arena", ADMIN_CODE: "admin-0123456789" },
     }), "/p");
     const plan = planHost(remote.hosts[0], remote, "prod");
@@ -125,7 +151,7 @@ describe("doctor: the checks of each role", () => {
         ],
         releases: ["20260610101010-aaaaaaaaaaaa", "20260611111111-bbbbbbbbbbbb", "current", "current=/home/ubuntu/executor/frontend-releases/20260611111111-bbbbbbbbbbbb"],
       }),
-      public: { status: 503 },
+      public: { "http://198.18.0.10/": { status: 503 } },
     }, []);
     expect(brief(results)).toEqual([
       ["ok", "disk /", "space 48% used (18.6 GiB of 39.1 GiB, 20.5 GiB free)", "inodes 12% used (300000 of 2600000)"],

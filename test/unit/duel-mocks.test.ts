@@ -38,6 +38,55 @@ describe("DuelHost under mocks", () => {
     expect(String(by("onstart").content)).toContain("pg_ctlcluster 15 main start");
   });
 
+  it("gives the server its browser and GPU choice as seeds/000's ecosystem env: STREAM_CAPTURE_CHANNEL and STREAM_CAPTURE_ANGLE, no CHROME_FLAGS", async () => {
+    const repo = String((await build({}, "brw")).by("pm2-ecosystem").content);
+    expect(repo).toContain(`const hostform = {
+  "PORT": "5555",
+  "DUEL_DATABASE_MODE": "local",
+  "USE_LOCAL_POSTGRES": "true",
+  "POSTGRES_POOL_MAX": "20",
+  "STREAM_PLATFORMS": "",
+  "STREAM_CAPTURE_CHANNEL": "chrome-beta",
+  "STREAM_CAPTURE_ANGLE": "default",
+  "STREAMING_DUEL_ENABLED": "true",
+  "DISPLAY": ":99",
+};
+`);
+    const generated = String((await build({ angle: "vulkan", browser: { source: "debian", package: "chromium" }, app: { runtime: "node", ecosystem: "generated" } }, "brw2")).by("pm2-ecosystem").content);
+    expect(generated).toContain(`        "STREAM_PLATFORMS": "",
+        "STREAM_CAPTURE_ANGLE": "vulkan",
+        "STREAMING_DUEL_ENABLED": "true",
+        "DISPLAY": ":99",
+      }, loadEnv("/tmp/hyperscape-secrets.env")),
+`);
+    for (const text of [repo, generated]) expect(text).not.toContain("CHROME_FLAGS");
+  });
+
+  it("runs seeds/000's port proxies as PM2 apps beside the server (socat), and up waits for /health through those to the server", async () => {
+    const { by } = await build({}, "prx");
+    expect(String(by("pm2-ecosystem").content)).toContain(`    env: Object.assign({}, app.env, hostform, loadEnv("/tmp/hyperscape-secrets.env")),
+  })).concat([
+  {"name":"proxy-server","cwd":"/root","script":"socat","args":["TCP-LISTEN:35143,reuseaddr,fork","TCP:127.0.0.1:5555"],"autorestart":true},
+  {"name":"proxy-websocket","cwd":"/root","script":"socat","args":["TCP-LISTEN:35079,reuseaddr,fork","TCP:127.0.0.1:5555"],"autorestart":true},
+  {"name":"proxy-cdn","cwd":"/root","script":"socat","args":["TCP-LISTEN:35144,reuseaddr,fork","TCP:127.0.0.1:8080"],"autorestart":true},
+]),
+});
+`);
+    expect(by("pm2-apps").apps).toEqual(["duel-arena", "proxy-server", "proxy-websocket", "proxy-cdn"]);
+    expect(by("media").packages).toEqual(["ffmpeg", "xvfb", "socat"]);
+    expect((by("health").checks as { name: string; url: string; app: string }[]).map((c) => [c.name, c.url, c.app])).toEqual([
+      ["server", "http://127.0.0.1:5555/health", "duel-arena"],
+      ["streaming", "http://127.0.0.1:5555/streaming/state", "duel-arena"],
+      ["proxy-server", "http://127.0.0.1:35143/health", "proxy-server"],
+      ["proxy-websocket", "http://127.0.0.1:35079/health", "proxy-websocket"],
+    ]);
+    // The sandbox's stacks: the server's own port, no proxy, no socat.
+    const own = await build({ externalPorts: { server: 5555 }, app: { runtime: "node", ecosystem: "generated" } }, "prx2");
+    expect(own.by("pm2-apps").apps).toEqual(["duel-arena"]);
+    expect(own.by("media").packages).toEqual(["ffmpeg", "xvfb"]);
+    expect(String(own.by("pm2-ecosystem").content)).not.toContain("socat");
+  });
+
   it("health checks a remote database from the host (pg_isready, no password); a local one has no such check", async () => {
     const remote = await build({}, "rdb", "container", { DATABASE_URL: "postgresql://duel:pw-remote-SECRET@db.example.test:6543/arena", ADMIN_CODE: "a" });
     expect(remote.by("health").commands).toEqual([{ name: "database", command: remoteDatabaseScript({ host: "db.example.test", port: 6543, database: "arena", user: "duel" }) }]);

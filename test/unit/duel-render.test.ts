@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderEcosystem } from "../../components/blocks/pm2/render";
 import { RenderError } from "../../components/blocks/validate";
-import { browserFlags, duelApps, renderOnstart, renderRestoreSecretsUnit, renderXvfbUnit } from "../../components/topologies/duel/render";
+import { browserEnv, duelApps, renderOnstart, renderRestoreSecretsUnit, renderXvfbUnit } from "../../components/topologies/duel/render";
 
 const XVFB_UNIT = `[Unit]
 Description=Xvfb virtual display :99 for WebGPU capture
@@ -278,18 +278,20 @@ describe("duelApps", () => {
   });
 });
 
-describe("browserFlags", () => {
-  it("lets ANGLE choose the backend by default, or forces native Vulkan", () => {
-    expect(browserFlags("angle")).toEqual(["--enable-unsafe-webgpu", "--use-gl=angle", "--use-angle=default"]);
-    expect(browserFlags("vulkan")).toEqual(["--enable-unsafe-webgpu", "--use-angle=vulkan", "--enable-features=Vulkan"]);
+describe("browserEnv", () => {
+  it("tells the server its ANGLE backend and Chrome's capture channel as seeds/000's ecosystem env does", () => {
+    expect(browserEnv("default", { source: "google", package: "google-chrome-beta" })).toEqual({ STREAM_CAPTURE_CHANNEL: "chrome-beta", STREAM_CAPTURE_ANGLE: "default" });
+    expect(browserEnv("vulkan", { source: "google", package: "google-chrome-unstable" })).toEqual({ STREAM_CAPTURE_CHANNEL: "chrome-dev", STREAM_CAPTURE_ANGLE: "vulkan" });
   });
 
-  it("returns a fresh array each time", () => {
-    browserFlags("angle").push("--x");
-    expect(browserFlags("angle")).toHaveLength(3);
+  it("names no channel for a Debian package (the guide has none for it)", () => {
+    expect(browserEnv("opengl", { source: "debian", package: "chromium" })).toEqual({ STREAM_CAPTURE_ANGLE: "opengl" });
   });
 
-  it("refuses another backend", () => {
-    expect(() => browserFlags("metal" as "angle")).toThrow('browserFlags: 1 problem:\n  - backend "metal" is not "angle" (recommended) or "vulkan"');
+  it("refuses another backend, and a Google package without a channel", () => {
+    expect(() => browserEnv("angle" as "default", { source: "google", package: "google-chrome-stable" })).toThrow(
+      'browserEnv: 2 problems:\n  - angle "angle" is not one of "default", "vulkan", "opengl"\n'
+      + '  - browser.package "google-chrome-stable" from Google has no capture channel: use google-chrome-beta or google-chrome-unstable',
+    );
   });
 });

@@ -67,15 +67,34 @@ describe("settings that were taken unchecked", () => {
     expect(duel({ browser: { source: "debian", package: "chromium; id" } })[0]).toMatch(/browser\.package must be a Debian package name/);
   });
 
+  it("angle is the server's STREAM_CAPTURE_ANGLE, and a Google package must have a capture channel", () => {
+    expect(duel({ angle: "angle", browser: { source: "google", package: "google-chrome-stable" } })).toEqual([
+      'hostform:duel.browser.package from Google must be google-chrome-beta or google-chrome-unstable (the capture channels chrome-beta, chrome-dev of seeds/000), got "google-chrome-stable"',
+      'hostform:duel.angle must be the server\'s STREAM_CAPTURE_ANGLE: "default" (recommended: ANGLE picks Vulkan, then OpenGL), "vulkan" or "opengl", got "angle"',
+    ]);
+    expect(duel({ angle: "opengl", browser: { source: "google", package: "google-chrome-unstable" } })).toEqual([]);
+  });
+
   it("secretsPath, secretsCanonical and externalPorts", () => {
     expect(duel({ secretsPath: "/tmp/../etc/shadow" })).toEqual(['hostform:duel.secretsPath must be an absolute file path of [A-Za-z0-9._+@/-], got "/tmp/../etc/shadow"']);
     expect(duel({ secretsCanonical: "/home/ubuntu/s.env" })[0]).toMatch(/secretsCanonical must be in a folder only root writes/);
     expect(duel({ secretsPath: "/etc/hostform/hyperscape-secrets.env" })[0]).toMatch(/secretsPath must differ from secretsCanonical/);
-    expect(duel({ externalPorts: { server: 70000, Stream: 1 } })).toEqual([
+    expect(duel({ externalPorts: { server: 70000, stream: 35079, admin: 35144 } })).toEqual([
       "hostform:duel.externalPorts.server must be a TCP port number, got 70000",
-      "hostform:duel.externalPorts.Stream: names must be lowercase letters, digits and -",
+      "hostform:duel.externalPorts.stream is not a proxy of seeds/000: the roles are server (35143 → the game server), websocket (35079 → the game server) and cdn (35144 → the local CDN)",
+      "hostform:duel.externalPorts.admin is not a proxy of seeds/000: the roles are server (35143 → the game server), websocket (35079 → the game server) and cdn (35144 → the local CDN)",
     ]);
-    expect(duel({ externalPorts: [1] })[0]).toMatch(/externalPorts must be an object of name: port/);
+    expect(duel({ externalPorts: [1] })[0]).toMatch(/externalPorts must be an object of role: port, like \{server: 35143, websocket: 35079, cdn: 35144\}/);
+    // Two proxies on one port, a proxy on the server's or the CDN's own port.
+    expect(duel({ externalPorts: { server: 35143, websocket: 35143, cdn: 5555 } })).toEqual([
+      "hostform:duel.externalPorts.websocket is 35143, as is hostform:duel.externalPorts.server: each proxy needs its own external port",
+      "hostform:duel.externalPorts.cdn is 5555, the port of the game server (serverPort): give 8080 to reach it directly, or a free port for the proxy",
+    ]);
+    expect(duel({ cdnPort: 9090, externalPorts: { server: 9090 } })).toEqual([
+      "hostform:duel.externalPorts.server is 9090, the port of the local CDN (cdnPort): give 5555 to reach it directly, or a free port for the proxy",
+    ]);
+    // The sandbox: server and websocket both on the server's own port (no proxy) is fine.
+    expect(duel({ externalPorts: { server: 5555, websocket: 5555 } })).toEqual([]);
   });
 
   it("secretsPath outside the app user's trees (review P6) is refused, naming the key and the fix", () => {

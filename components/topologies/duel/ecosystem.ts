@@ -4,6 +4,7 @@
  * each app hostform's plain settings and the secrets file. Pure renderers.
  */
 import { LOAD_ENV_JS } from "../../blocks/secrets/envfile";
+import type { Pm2App } from "../../blocks/pm2/render";
 import { checkPaths, Problems } from "../../blocks/validate";
 import { sh } from "../../host/quote";
 
@@ -36,6 +37,8 @@ export interface RepoEcosystemArgs {
   readonly env: Readonly<Record<string, string>>;
   /** The secrets file, read at load time; its values win (as in the generated file). */
   readonly secretsFile: string;
+  /** hostform's own apps beside the repository's (the port proxies): no secrets, no hostform env. */
+  readonly extraApps?: readonly Pm2App[];
 }
 
 /** ~/ecosystem.config.js when the repository's file is used. */
@@ -43,9 +46,11 @@ export function renderRepoEcosystem(a: RepoEcosystemArgs): string {
   const p = new Problems();
   checkPaths(p, a, ["file", "cwd", "secretsFile"]);
   for (const key of Object.keys(a.env)) p.check(/^[A-Z_][A-Z0-9_]*$/.test(key), `env key ${JSON.stringify(key)} must match [A-Z_][A-Z0-9_]*`);
-  p.done("renderRepoEcosystem");
   const json = (v: unknown) => JSON.stringify(v);
   const env = Object.entries(a.env).map(([k, v]) => `  ${json(k)}: ${json(v)},`).join("\n");
+  const extra = (a.extraApps ?? []).map((x) => `\n  ${json({ name: x.name, cwd: x.cwd, script: x.script, args: x.args ?? [], autorestart: x.autorestart ?? true })},`).join("");
+  for (const x of a.extraApps ?? []) p.check(Object.keys(x.env).length === 0 && x.envFile === undefined, `extra app ${json(x.name)}: no env here`);
+  p.done("renderRepoEcosystem");
   return `// Written by hostform; changes made on the host are replaced on the next run.
 // The repository's own ecosystem file, with hostform's settings and secrets given to its apps.
 "use strict";
@@ -66,7 +71,7 @@ module.exports = Object.assign({}, repo, {
   apps: repo.apps.map((app) => Object.assign({}, app, {
     cwd: path.resolve(${json(a.cwd)}, app.cwd || "."),
     env: Object.assign({}, app.env, hostform, loadEnv(${json(a.secretsFile)})),
-  })),
+  }))${extra ? `.concat([${extra}\n])` : ""},
 });
 `;
 }

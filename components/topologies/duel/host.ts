@@ -18,7 +18,8 @@ import { renderRepoEcosystem, repoEcosystemCheck } from "./ecosystem";
 import { gracefulRestartScript, hungRestartScript } from "./restart";
 import { STREAMING_DUEL, streamingDuelCheck, streamingDuelRun } from "./streaming";
 import type { Platform } from "./detect";
-import { browserFlags, DUEL_APP, duelApps } from "./render";
+import { browserEnv, DUEL_APP, duelApps } from "./render";
+import { activeProxies, proxyApp, proxyApps, proxyUrls } from "./proxies";
 import { duelAppUser, type DuelSettings } from "./settings";
 
 export type { DuelSettings } from "./settings";
@@ -49,7 +50,8 @@ export class DuelHost extends pulumi.ComponentResource {
     const local = s.database.mode === "local";
     const revision = { node: `${s.node.source} ${s.node.version}`, app: s.app };
 
-    const { media, all: browser } = browserResources(name, { connection, browser: s.browser, packages: ["ffmpeg", "xvfb"], machine: host.facts.observed.apply((f) => f.arch) }, after);
+    const proxies = activeProxies(s.externalPorts, s);
+    const { media, all: browser } = browserResources(name, { connection, browser: s.browser, packages: ["ffmpeg", "xvfb", ...(proxies.length ? ["socat"] : [])], machine: host.facts.observed.apply((f) => f.arch) }, after);
     // The seeds' runtime: bun from the npm registry, for the host's CPU.
     const bun = s.app.runtime === "bun" ? [new Step(`${name}-bun`, {
       connection, title: `bun ${s.app.bunVersion}`,
@@ -71,12 +73,15 @@ export class DuelHost extends pulumi.ComponentResource {
 
     const env = {
       PORT: String(s.serverPort), DUEL_DATABASE_MODE: s.database.mode, USE_LOCAL_POSTGRES: String(s.database.useLocalPostgres),
-      POSTGRES_POOL_MAX: String(s.poolMax), STREAM_PLATFORMS: s.platforms.join(","), CHROME_FLAGS: browserFlags(s.angle).join(" "),
+      POSTGRES_POOL_MAX: String(s.poolMax), STREAM_PLATFORMS: s.platforms.join(","), ...browserEnv(s.angle, s.browser),
       ...STREAMING_DUEL,
     };
-    const apps = duelApps({ cwd: workspace, secretsFile: s.secretsPath, display: s.display, env, ...startCommand(s.app) });
+    const server = duelApps({ cwd: workspace, secretsFile: s.secretsPath, display: s.display, env, ...startCommand(s.app) });
+    // The Vast.ai port proxies (seeds/000) run beside the server under the same PM2.
+    const proxyAppList = proxyApps(s.externalPorts, s, host.home);
+    const apps = [...server, ...proxyAppList];
     const repoEcosystem = s.app.ecosystem === "repository"
-      ? renderRepoEcosystem({ file: `${workspace}/${s.app.ecosystemFile}`, cwd: workspace, app: apps[0].name, env: { ...env, DISPLAY: s.display }, secretsFile: s.secretsPath })
+      ? renderRepoEcosystem({ file: `${workspace}/${s.app.ecosystemFile}`, cwd: workspace, app: server[0].name, env: { ...env, DISPLAY: s.display }, secretsFile: s.secretsPath, extraApps: proxyAppList })
       : undefined;
     const init = bootResources(name, {
       host, pm2Bin,
@@ -119,6 +124,8 @@ export class DuelHost extends pulumi.ComponentResource {
       checks: [
         { name: "server", url: `http://127.0.0.1:${s.serverPort}/health`, status: 200, app: "duel-arena" },
         { name: "streaming", url: `http://127.0.0.1:${s.serverPort}/streaming/state`, status: 200, app: "duel-arena" },
+        // Through each proxy to the game server (hostform runs no CDN: the cdn proxy is the doctor's, from outside).
+        ...proxies.filter((x) => x.target === s.serverPort).map((x) => ({ name: proxyApp(x.role), url: `http://127.0.0.1:${x.port}/health`, status: 200, app: proxyApp(x.role) })),
       ],
       // A remote database answers from this host (seeds/000 "Check database is accessible"); a local one is the cluster's.
       ...(local ? {} : { commands: [{ name: "database", command: remoteDatabaseScript(d) }] }),
@@ -129,8 +136,7 @@ export class DuelHost extends pulumi.ComponentResource {
     }, { ...parent, dependsOn: [pm2] });
 
     this.platforms = s.platforms;
-    const port = s.externalPorts.server ?? s.serverPort;
-    this.urls = { health: `http://${args.address}:${port}/health`, streaming: `http://${args.address}:${port}/streaming/state` };
+    this.urls = proxyUrls(args.address, s.externalPorts, s.serverPort);
     this.registerOutputs({ urls: this.urls, platforms: this.platforms });
   }
 }

@@ -1,12 +1,12 @@
 /**
  * Pure renderers of the duel stack (the Hyperscape PM2 deployment guide and the graceful restart
  * API): its PM2 app. The files it shares with other topologies come from the blocks (Xvfb, the
- * secrets restore unit, the container boot script, the browser's flags), re-exported here.
+ * secrets restore unit, the container boot script, the browser's env), re-exported here.
  */
 import type { Pm2App } from "../../blocks/pm2/render";
 import { checkDisplay, checkPaths, Problems } from "../../blocks/validate";
 
-export { browserFlags } from "../../blocks/browser/flags";
+export { browserEnv } from "../../blocks/browser/flags";
 export { renderOnstart, XVFB_SUPERVISOR_PID } from "../../blocks/init/onstart";
 export type { OnstartArgs } from "../../blocks/init/onstart";
 export { renderRestoreSecretsUnit } from "../../blocks/secrets/restore";

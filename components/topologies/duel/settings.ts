@@ -5,9 +5,11 @@
  * are read only to detect those; problems name the key and never show a value.
  */
 import { NODE_DEFAULTS, type NodeRuntime, nodeSettings } from "../../blocks/base/node";
+import { ANGLE_BACKENDS, type AngleBackend, GOOGLE_PACKAGES } from "../../blocks/browser/flags";
 import { PM2_VERSION } from "../../blocks/pm2/pm2";
-import { checkKnownKeys, isPlainPath, isPort, type Problems, settingsReader, show } from "../../blocks/validate";
+import { checkKnownKeys, isPlainPath, type Problems, settingsReader, show } from "../../blocks/validate";
 import { APP_DEFAULTS, type DuelAppSettings, duelAppSettings } from "./app";
+import { PROXY_DEFAULTS, type ProxyRole, proxySettings } from "./proxies";
 import { type DatabaseMode, databaseMode, DuelConfigError, enabledPlatforms, type Platform, poolMax } from "./detect";
 
 /** Every setting of the duel stack. */
@@ -26,10 +28,13 @@ export interface DuelSettings {
   readonly screen: string;
   /** Chrome Beta from Google's repository, or a Debian package (the sandbox: chromium). */
   readonly browser: { readonly package: string; readonly source: "google" | "debian" };
-  readonly angle: "angle" | "vulkan";
+  /** The server's STREAM_CAPTURE_ANGLE (seeds/000). */
+  readonly angle: AngleBackend;
   readonly serverPort: number;
-  /** The host's externally reachable ports (Vast.ai port proxies): what outputs point at. */
-  readonly externalPorts: Readonly<Record<string, number>>;
+  /** The Vast.ai port proxies (proxies.ts): role → external port; what outputs and the doctor use. */
+  readonly externalPorts: Readonly<Partial<Record<ProxyRole, number>>>;
+  /** The local CDN the `cdn` proxy reaches (hostform does not run it). */
+  readonly cdnPort: number;
   readonly database: DatabaseMode;
   readonly poolMax: number;
   readonly platforms: readonly Platform[];
@@ -57,11 +62,13 @@ export const DEFAULTS = {
   display: ":99",
   screen: "1920x1080x24",
   browser: { package: "google-chrome-beta", source: "google" },
-  /** ANGLE picks the WebGPU backend (the guide's recommendation); "vulkan" is opt-in. */
-  angle: "angle",
+  /** ANGLE picks the WebGPU backend (the guide's recommendation, STREAM_CAPTURE_ANGLE=default); "vulkan" and "opengl" are opt-in. */
+  angle: "default",
   serverPort: 5555,
-  /** The Vast.ai port proxies of seeds/000. */
-  externalPorts: { server: 35143, stream: 35079, admin: 35144 },
+  /** The Vast.ai port proxies of seeds/000: server and websocket reach the game server, cdn the local CDN. */
+  externalPorts: PROXY_DEFAULTS,
+  /** The guide's CDN port ("CDN: internal 8080 -> external 35144"). */
+  cdnPort: 8080,
   /** How long a graceful restart may wait for the duel to end (seeds/003). */
   gracefulTimeoutSeconds: 900,
   healthTimeoutSeconds: 120,
@@ -69,7 +76,7 @@ export const DEFAULTS = {
 
 /** Every key hostform:duel has; any other is a typo. */
 const KEYS = ["repo", "ref", "appUser", "node", "pm2Version", "secretsPath", "secretsCanonical", "display", "screen", "browser", "angle",
-  "serverPort", "externalPorts", "gracefulTimeoutSeconds", "healthTimeoutSeconds", "app"] as const;
+  "serverPort", "externalPorts", "cdnPort", "gracefulTimeoutSeconds", "healthTimeoutSeconds", "app"] as const;
 
 /** browser.source ("google" or "debian", never a silent default for a typo) and a Debian package name. */
 function browserSettings(value: unknown, key: string, p: Problems): DuelSettings["browser"] {
@@ -77,21 +84,9 @@ function browserSettings(value: unknown, key: string, p: Problems): DuelSettings
   const b = { ...DEFAULTS.browser, ...(value && typeof value === "object" ? value : {}) } as Record<string, unknown>;
   if (b.source !== "google" && b.source !== "debian") p.add(`${key}.source must be "google" (Google's repository) or "debian" (a Debian package), got ${show(b.source)}`);
   if (typeof b.package !== "string" || !/^[a-z0-9][a-z0-9+.-]+$/.test(b.package)) p.add(`${key}.package must be a Debian package name like google-chrome-beta, got ${show(b.package)}`);
+  // The server is told its capture channel (STREAM_CAPTURE_CHANNEL): the guide names one for these alone.
+  else if (b.source === "google" && !GOOGLE_PACKAGES.includes(b.package)) p.add(`${key}.package from Google must be ${GOOGLE_PACKAGES.join(" or ")} (the capture channels chrome-beta, chrome-dev of seeds/000), got ${show(b.package)}`);
   return { package: String(b.package), source: b.source === "debian" ? "debian" : "google" };
-}
-
-/** The Vast.ai port proxies: name → the host's external port. */
-function portsSettings(value: unknown, key: string, p: Problems): Readonly<Record<string, number>> {
-  const ports = (value ?? DEFAULTS.externalPorts) as Record<string, unknown>;
-  if (typeof ports !== "object" || ports === null || Array.isArray(ports)) {
-    p.add(`${key} must be an object of name: port, like {server: 35143}, got ${show(value)}`);
-    return {};
-  }
-  for (const [name, port] of Object.entries(ports)) {
-    if (!/^[a-z][a-z0-9-]*$/.test(name)) p.add(`${key}.${name}: names must be lowercase letters, digits and -`);
-    if (!isPort(port)) p.add(`${key}.${name} must be a TCP port number, got ${show(port)}`);
-  }
-  return ports as Record<string, number>;
 }
 
 /** Where the app's copy of the secrets may live: folders for temporary files, and the app user's home. */
@@ -135,7 +130,8 @@ export function duelSettings(v: Record<string, unknown>, secrets: Readonly<Recor
   checkKnownKeys(p, "hostform:duel", v, KEYS);
   const node = nodeSettings(v.node, k("node"), p, { re: /^(1[89]|[2-9]\d)\.\d+\.\d+$/, what: "an exact Node.js version, 18 or newer (like 20.20.2)" });
   const browser = browserSettings(v.browser, k("browser"), p);
-  const externalPorts = portsSettings(v.externalPorts, k("externalPorts"), p);
+  const ports = { serverPort: int("serverPort", DEFAULTS.serverPort, 1, 65535), cdnPort: int("cdnPort", DEFAULTS.cdnPort, 1, 65535) };
+  const externalPorts = proxySettings(v.externalPorts, k("externalPorts"), ports, p);
   const settings: DuelSettings = {
     repo: repo("repo", "the duel server's git remote"),
     ref: ref("ref", DEFAULTS.ref),
@@ -148,8 +144,8 @@ export function duelSettings(v: Record<string, unknown>, secrets: Readonly<Recor
     display: str("display", DEFAULTS.display, /^:\d+$/, 'an X display like ":99"'),
     screen: str("screen", DEFAULTS.screen, /^\d+x\d+x\d+$/, 'a WIDTHxHEIGHTxDEPTH screen like "1920x1080x24"'),
     browser,
-    angle: str("angle", DEFAULTS.angle, /^(angle|vulkan)$/, '"angle" (default) or "vulkan" (opt-in)') as "angle" | "vulkan",
-    serverPort: int("serverPort", DEFAULTS.serverPort, 1, 65535),
+    angle: str("angle", DEFAULTS.angle, new RegExp(`^(${ANGLE_BACKENDS.join("|")})$`), `the server's STREAM_CAPTURE_ANGLE: "default" (recommended: ANGLE picks Vulkan, then OpenGL), "vulkan" or "opengl"`) as AngleBackend,
+    ...ports,
     externalPorts,
     database: detected?.database ?? { mode: "remote", host: "", port: 5432, database: "", user: "", useLocalPostgres: false },
     poolMax: detected?.poolMax ?? 20,
