@@ -204,11 +204,7 @@ func answerOf(step, where string, size int, o itemOutput, batch execResult) batc
 		return batchAnswer{err: fmt.Errorf("%s on %s: not finished: the batch of %d reads it was in ended with exit %d: %s",
 			step, where, size, batch.Code, lastLines(batch.Stderr, 8))}
 	case o.Code != 0:
-		text := o.Stderr
-		if strings.TrimSpace(text) == "" {
-			text = o.Stdout
-		}
-		return batchAnswer{err: fmt.Errorf("%s failed on %s (exit %d): %s", step, where, o.Code, lastLines(text, 8))}
+		return batchAnswer{err: exitError(step, where, execResult{Code: o.Code, Stdout: o.Stdout, Stderr: o.Stderr})}
 	}
 	return batchAnswer{stdout: o.Stdout}
 }

@@ -279,14 +279,24 @@ func (h *hostConn) run(ctx context.Context, step, script, stdin string, timeoutS
 	if err != nil {
 		return "", fmt.Errorf("%s on %s: %v", step, h.c.where(), err)
 	}
-	if r.Code != 0 {
-		out := r.Stderr
-		if out == "" {
-			out = r.Stdout
-		}
-		return "", fmt.Errorf("%s failed on %s (exit %d): %s", step, h.c.where(), r.Code, lastLines(out, 8))
+	if err := exitError(step, h.c.where(), r); err != nil {
+		return "", err
 	}
 	return r.Stdout, nil
+}
+
+// exitError is a non-zero exit as an error that names the step and the host, with the last lines
+// of its stderr, or of its stdout where stderr says nothing; nil for exit 0. A single exec (run)
+// and an item of a batch (answerOf) fail with the same message.
+func exitError(step, where string, r execResult) error {
+	if r.Code == 0 {
+		return nil
+	}
+	out := r.Stderr
+	if strings.TrimSpace(out) == "" {
+		out = r.Stdout
+	}
+	return fmt.Errorf("%s failed on %s (exit %d): %s", step, where, r.Code, lastLines(out, 8))
 }
 
 // runScript runs a script without stdin as a builder made it: runScript(ctx, step, t)(build(x)).
